@@ -8,3 +8,5 @@ __version__ = "0.1.0"
 
 from .data import *
 from .patches import *
+from .patch_embedding import *
+from .tokens import *
