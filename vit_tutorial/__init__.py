@@ -10,3 +10,4 @@ from .data import *
 from .patches import *
 from .patch_embedding import *
 from .tokens import *
+from .attention import *
