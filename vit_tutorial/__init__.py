@@ -11,3 +11,5 @@ from .patches import *
 from .patch_embedding import *
 from .tokens import *
 from .attention import *
+from .encoder import *
+from .vit import *

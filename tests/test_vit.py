@@ -1,0 +1,145 @@
+from functools import partial
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from vit_tutorial import CONFIGS, ViT, from_torchvision, to_torchvision, vit_base, vit_cifar, vit_flops, vit_small, vit_tiny
+
+
+def count(m):
+    return sum(p.numel() for p in m.parameters())
+
+
+def randomize(module):
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(torch.randn_like(p) * 0.02)
+    return module
+
+
+def test_vit_b16_parameter_count_matches_torchvision():
+    assert count(vit_base()) == 86_567_656 == count(torchvision.models.vit_b_16())
+
+
+@pytest.mark.parametrize("fn,expected", [(vit_cifar, 1_806_538), (vit_tiny, 5_717_416), (vit_small, 22_050_664)])
+def test_named_config_parameter_counts(fn, expected):
+    assert count(fn()) == expected
+
+
+def test_parity_vit_b16_both_ways():
+    tv = randomize(torchvision.models.vit_b_16()).eval()
+    ours = from_torchvision(tv).eval()
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), tv(x), rtol=1e-4, atol=1e-4)
+        back = to_torchvision(ours).eval()
+        torch.testing.assert_close(back(x), tv(x), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("cfg", [dict(image_size=32, patch_size=8, num_layers=3, num_heads=4, hidden_dim=64, mlp_dim=96, num_classes=7),
+                                 dict(image_size=16, patch_size=4, num_layers=1, num_heads=1, hidden_dim=8, mlp_dim=8, num_classes=3)])
+def test_parity_small_custom_configs(cfg):
+    tv = randomize(torchvision.models.VisionTransformer(**cfg, norm_layer=partial(nn.LayerNorm, eps=1e-6))).eval()
+    ours = from_torchvision(tv).eval()
+    assert ours.config["depth"] == cfg["num_layers"] and ours.config["heads"] == cfg["num_heads"]
+    x = torch.randn(3, 3, cfg["image_size"], cfg["image_size"])
+    with torch.no_grad():
+        torch.testing.assert_close(ours(x), tv(x), rtol=1e-4, atol=1e-5)
+        mine = randomize(ViT(**{**ours.config}))
+        torch.testing.assert_close(to_torchvision(mine).eval()(x), mine.eval()(x), rtol=1e-4, atol=1e-5)
+
+
+def test_parity_detects_a_wrong_mapping():
+    tv = randomize(torchvision.models.VisionTransformer(32, 8, 2, 4, 64, 96, num_classes=5)).eval()
+    ours = from_torchvision(tv).eval()
+    with torch.no_grad():  # swap two blocks' MLPs: logits must change
+        ours.encoder.blocks[0].mlp.fc1.weight.copy_(tv.encoder.layers[1].mlp[0].weight)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert not torch.allclose(ours(x), tv(x), atol=1e-3)
+
+
+@pytest.mark.parametrize("cfg,b", [(CONFIGS["vit_cifar"], 4), (dict(CONFIGS["vit_cifar"], pool="mean", pos_embedding="sincos"), 2),
+                                   (dict(image_size=48, patch_size=16, num_classes=3, dim=32, depth=2, heads=2, mlp_dim=64, channels=1), 5)])
+def test_shapes(cfg, b):
+    model = ViT(**cfg)
+    c, s = cfg.get("channels", 3), cfg["image_size"]
+    logits, maps = model(torch.randn(b, c, s, s), return_attention=True)
+    t = (s // cfg["patch_size"]) ** 2 + (1 if cfg.get("pool", "cls") == "cls" else 0)
+    assert logits.shape == (b, cfg["num_classes"])
+    assert len(maps) == cfg["depth"] and maps[0].shape == (b, cfg["heads"], t, t)
+
+
+def test_mean_pool_is_carried_through():
+    model = vit_cifar(pool="mean").eval()
+    assert model.embedding.cls_token is None
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        tokens = model.encoder(model.embedding(x))
+        torch.testing.assert_close(model(x), model.head(tokens.mean(1)))
+
+
+def test_untrained_model_predicts_uniform():
+    logits = vit_cifar()(torch.randn(3, 3, 32, 32))
+    torch.testing.assert_close(logits, torch.zeros(3, 10))
+
+
+@pytest.mark.parametrize("name", ["vit_cifar", "vit_base"])
+def test_flops_formula_matches_counter(name):
+    model = {"vit_cifar": vit_cifar, "vit_base": vit_base}[name]().eval()
+    s = CONFIGS[name]["image_size"]
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.randn(1, 3, s, s))
+    assert counter.get_total_flops() == vit_flops(**CONFIGS[name])
+    if name == "vit_base":
+        assert vit_flops(**CONFIGS[name]) == 35_127_656_448
+
+
+def test_constructor_errors_before_any_layer(monkeypatch):
+    built = []
+    monkeypatch.setattr(nn.Module, "__init__", lambda self, *a, **k: built.append(self) or None, raising=True)
+    with pytest.raises(ValueError, match="dim=192 is not divisible by heads=5"):
+        ViT(dim=192, heads=5)
+    assert built == []
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(image_size=32, patch_size=5), "image_size=32 is not divisible by patch_size=5"),
+    (dict(pool="max"), "pool must be 'cls' or 'mean', got 'max'"),
+    (dict(depth=0), "depth must be a positive integer, got 0"),
+    (dict(pos_embedding="sincos", dim=190, heads=5), "sin-cos position embeddings need dim divisible by 4, got dim=190"),
+    (dict(attn_dropout=1.0), r"attn_dropout must be in \[0, 1\), got 1.0"),
+])
+def test_config_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        ViT(**kwargs)
+
+
+def test_forward_errors():
+    model = vit_cifar()
+    with pytest.raises(ValueError, match=r"built for images of shape \(B, 3, 32, 32\), got \(2, 3, 64, 64\)"):
+        model(torch.zeros(2, 3, 64, 64))
+    with pytest.raises(ValueError, match=r"got \(3, 32, 32\)"):
+        model(torch.zeros(3, 32, 32))
+
+
+def test_to_torchvision_rejects_what_it_cannot_express():
+    with pytest.raises(ValueError, match="only pool='cls'"):
+        to_torchvision(vit_cifar(pool="mean"))
+
+
+def test_from_torchvision_rejects_representation_layer():
+    tv = torchvision.models.VisionTransformer(32, 8, 1, 2, 16, 32, num_classes=3, representation_size=8)
+    with pytest.raises(ValueError, match="representation layer"):
+        from_torchvision(tv)
+
+
+def test_torch_compile_runs_one_forward_on_cpu():
+    model = ViT(image_size=16, patch_size=4, num_classes=3, dim=32, depth=1, heads=2, mlp_dim=64).eval()
+    x = torch.randn(2, 3, 16, 16)
+    compiled = torch.compile(model)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-5)
