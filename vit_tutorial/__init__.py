@@ -13,3 +13,10 @@ from .tokens import *
 from .attention import *
 from .encoder import *
 from .vit import *
+from .performance import *
+# train.py also defines CONFIGS (training runs) and main (the CLI): import its public API by name,
+# so that vit_tutorial.CONFIGS stays the model configurations of Chapter 6
+from .train import (TrainConfig, cifar10_splits, evaluate, get_config, load_checkpoint, load_weights,
+                                normalize, param_groups, save_checkpoint, save_weights, train, train_transform,
+                                warmup_cosine)
+from .analysis import *

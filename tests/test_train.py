@@ -1,0 +1,167 @@
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import cifar_available
+from vit_tutorial.data import CIFAR10Tensors
+from vit_tutorial.train import (CONFIGS, TrainConfig, evaluate, get_config, load_checkpoint, load_weights, main,
+                                param_groups, save_checkpoint, train, warmup_cosine)
+from vit_tutorial.vit import ViT
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_cifar = pytest.mark.skipif(not cifar_available(), reason="CIFAR-10 is not in data/ (CI unpacks it there)")
+
+TINY = TrainConfig(name="tiny", epochs=2, batch_size=32, lr=2e-3, warmup_epochs=0.5, bf16=False,
+                   model=dict(image_size=32, patch_size=8, num_classes=10, dim=32, depth=1, heads=2, mlp_dim=64))
+
+
+def synthetic_splits(n=128, seed=0):
+    "Images whose class is visible (a bright band at a class-specific row): learnable in a few steps."
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 10, (n,), generator=g)
+    images = torch.randint(0, 60, (n, 3, 32, 32), generator=g, dtype=torch.uint8)
+    for i, y in enumerate(labels.tolist()):
+        images[i, :, 3 * y:3 * y + 3, :] = 250
+    ds = CIFAR10Tensors(images, labels, "synthetic")
+    return ds, CIFAR10Tensors(images[:32], labels[:32], "synthetic"), CIFAR10Tensors(images[:32], labels[:32], "synthetic")
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    data = synthetic_splits()
+    full = train(TINY, out_dir=tmp_path / "a", data=data, progress=False, log=lambda *a: None)
+    part = train(TINY, out_dir=tmp_path / "b", data=data, progress=False, stop_after=1, log=lambda *a: None)
+    assert len(part) == 1
+    resumed = train(TINY, out_dir=tmp_path / "b", data=data, progress=False, resume=tmp_path / "b" / "checkpoint.pt",
+                    log=lambda *a: None)
+    assert [h["epoch"] for h in resumed] == [1, 2]
+    a, b = load_checkpoint(tmp_path / "a" / "checkpoint.pt"), load_checkpoint(tmp_path / "b" / "checkpoint.pt")
+    for k in a["model"]:
+        torch.testing.assert_close(a["model"][k], b["model"][k], rtol=0, atol=0, msg=k)
+    assert resumed[-1]["train_loss"] == full[-1]["train_loss"]
+    metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert set(metrics[-1]) >= {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss",
+                                "test_accuracy", "lr", "wall_time_s"}
+    model = load_weights(tmp_path / "b" / "final")
+    assert isinstance(model, ViT) and model.config["dim"] == 32
+
+
+def test_checkpoint_is_written_atomically(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    save_checkpoint(path, model={"w": torch.ones(2)}, optimizer={}, scheduler={}, epoch=0, config={})
+    real_save = torch.save
+
+    def crash(obj, f, *a, **k):
+        real_save(obj, f, *a, **k)
+        raise KeyboardInterrupt  # killed after writing the temporary file, before the rename
+    monkeypatch.setattr(torch, "save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(path, model={"w": torch.zeros(2)}, optimizer={}, scheduler={}, epoch=1, config={})
+    assert load_checkpoint(path)["epoch"] == 0   # the old checkpoint is intact
+
+
+def test_corrupt_checkpoint_gives_clear_error(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    save_checkpoint(path, model={"w": torch.ones(1000)}, optimizer={}, scheduler={}, epoch=0, config={})
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        load_checkpoint(path)
+    path.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        load_checkpoint(path)
+    with pytest.raises(FileNotFoundError, match="checkpoint not found"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_checkpoint_refuses_pickled_code(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+    path = tmp_path / "evil.pt"
+    torch.save({"model": Evil()}, path)
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        load_checkpoint(path)
+
+
+def test_corrupt_safetensors(tmp_path):
+    from vit_tutorial.train import save_weights
+    save_weights(ViT(**TINY.model), TINY, tmp_path / "w")
+    f = tmp_path / "w.safetensors"
+    f.write_bytes(f.read_bytes()[:100])
+    with pytest.raises(ValueError, match="truncated or corrupt"):
+        load_weights(tmp_path / "w")
+
+
+def test_param_groups_exclude_norms_biases_tokens():
+    model = ViT(**TINY.model)
+    decay, no_decay = param_groups(model, 0.05)
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert all(names[id(p)].endswith("weight") and p.ndim == 2 for p in decay["params"])
+    skipped = {names[id(p)] for p in no_decay["params"]}
+    assert {"embedding.cls_token", "embedding.pos_embedding", "encoder.norm.weight", "head.bias"} <= skipped
+    assert no_decay["weight_decay"] == 0.0 and decay["weight_decay"] == 0.05
+
+
+def test_warmup_cosine_schedule():
+    opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    sched = warmup_cosine(opt, warmup_steps=10, total_steps=110)
+    lrs = []
+    for _ in range(110):
+        lrs.append(opt.param_groups[0]["lr"]); opt.step(); sched.step()
+    assert lrs[0] == pytest.approx(0.1) and lrs[9] == pytest.approx(1.0)
+    assert lrs[60] == pytest.approx(0.5 * (1 + math.cos(math.pi * 0.5)))
+    assert lrs[-1] < 0.001
+
+
+def test_cli_errors(capsys):
+    with pytest.raises(SystemExit):
+        main(["--config", "imagenet"])
+    err = capsys.readouterr().err
+    assert "unknown config 'imagenet'; valid names: cifar10_cpu, cifar10_gpu, smoke" in err
+    with pytest.raises(SystemExit):
+        main(["--epochs", "0"])
+    assert "--epochs must be a positive integer, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--resume", "nowhere.pt"])
+    assert "--resume: no checkpoint at nowhere.pt" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="valid names: cifar10_cpu, cifar10_gpu, smoke"):
+        get_config("nope")
+
+
+@needs_cifar
+def test_smoke_training_loss_decreases(tmp_path):
+    cfg = get_config("smoke", epochs=4)
+    history = train(cfg, out_dir=tmp_path, progress=False, log=lambda *a: None)
+    losses = [h["train_loss"] for h in history]
+    assert all(math.isfinite(l) for l in losses)
+    assert losses[-1] < losses[0] - 0.05, losses
+    assert history[-1]["wall_time_s"] < 120
+
+
+@needs_cifar
+def test_cli_smoke_run(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "vit_tutorial.train", "--smoke", "--epochs", "1", "--out", str(tmp_path),
+                           "--no-progress"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "epoch   1/1" in proc.stdout
+    assert (tmp_path / "final.safetensors").exists() and (tmp_path / "checkpoint.pt").exists()
+
+
+@needs_cifar
+def test_ddp_two_processes_identical_weights(tmp_path):
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run([str(torchrun), "--nproc_per_node=2", "--master_port=29517", "-m", "vit_tutorial.train",
+                           "--smoke", "--epochs", "1", "--out", str(tmp_path), "--no-progress"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    sums = metrics[-1]["rank_checksums"]
+    assert len(sums) == 2 and sums[0] == sums[1]
+    assert proc.stdout.count("epoch   1/1") == 1   # rank 0 alone logs
