@@ -104,3 +104,22 @@ def test_dim_not_divisible_by_heads():
         MultiHeadSelfAttention(64, 4, attn_dropout=1.0)
     with pytest.raises(ValueError, match=r"expects \(B, N, 64\), got shape \(2, 5, 32\)"):
         MultiHeadSelfAttention(64, 4)(torch.zeros(2, 5, 32))
+
+
+def test_fast_path_matches_teaching_path_under_bf16_autocast():
+    "The fused path, run the way training runs it (bf16 autocast), agrees with the teaching path to bf16 precision."
+    from vit_tutorial import ViT
+    torch.manual_seed(2)
+    teach = ViT(image_size=16, patch_size=4, num_classes=5, dim=48, depth=2, heads=3, mlp_dim=96)
+    torch.nn.init.normal_(teach.head.weight, std=0.02)
+    fast = ViT(image_size=16, patch_size=4, num_classes=5, dim=48, depth=2, heads=3, mlp_dim=96, fused=True)
+    fast.load_state_dict(teach.state_dict())
+    x = torch.randn(4, 3, 16, 16)
+    ref = teach(x)                                   # float32 teaching path
+    ref.square().sum().backward()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = fast(x).float()
+    out.square().sum().backward()
+    torch.testing.assert_close(out, ref, rtol=0.05, atol=0.02)
+    for (name, a), b in zip(teach.named_parameters(), fast.parameters()):
+        torch.testing.assert_close(b.grad, a.grad, rtol=0.1, atol=2e-2, msg=name)
