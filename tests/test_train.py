@@ -1,5 +1,6 @@
 import json
 import math
+from dataclasses import replace
 import os
 import subprocess
 import sys
@@ -10,8 +11,8 @@ import torch
 
 from conftest import cifar_available
 from vit_tutorial.data import CIFAR10Tensors
-from vit_tutorial.train import (CONFIGS, TrainConfig, evaluate, get_config, load_checkpoint, load_weights, main,
-                                param_groups, save_checkpoint, train, warmup_cosine)
+from vit_tutorial.train import (CONFIGS, TrainConfig, batch_mix, evaluate, get_config, load_checkpoint, load_weights,
+                                main, param_groups, save_checkpoint, train, warmup_cosine)
 from vit_tutorial.vit import ViT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,10 +46,32 @@ def test_resume_equals_uninterrupted(tmp_path):
         torch.testing.assert_close(a["model"][k], b["model"][k], rtol=0, atol=0, msg=k)
     assert resumed[-1]["train_loss"] == full[-1]["train_loss"]
     metrics = json.loads((tmp_path / "b" / "metrics.json").read_text())
-    assert set(metrics[-1]) >= {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss",
-                                "test_accuracy", "lr", "wall_time_s"}
+    per_epoch = {"epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy",
+                 "lr", "img_per_s", "wall_time_s", "test_eval_s"}
+    assert all(set(m) >= per_epoch for m in metrics)
+    assert "test_accuracy_fp32" not in metrics[0] and {"test_loss_fp32", "test_accuracy_fp32"} <= set(metrics[-1])
+    assert [m["epoch"] for m in metrics] == [1, 2]
     model = load_weights(tmp_path / "b" / "final")
     assert isinstance(model, ViT) and model.config["dim"] == 32
+
+
+@pytest.mark.parametrize("mix", ["mixup", "cutmix", "mixup_cutmix"])
+def test_batch_mix_gives_soft_labels_and_trains(mix):
+    torch.manual_seed(0)
+    images, labels = torch.randn(16, 3, 32, 32), torch.randint(0, 10, (16,))
+    mixed, soft = batch_mix(mix)(images, labels)
+    assert mixed.shape == (16, 3, 32, 32) and soft.shape == (16, 10)
+    torch.testing.assert_close(soft.sum(dim=1), torch.ones(16))
+    assert not torch.equal(mixed, images)  # each image is blended with another one
+    history = train(replace(TINY, mix=mix, epochs=1, eval_test=False), data=synthetic_splits(), progress=False,
+                    log=lambda *a: None)
+    assert math.isfinite(history[-1]["train_loss"]) and "test_accuracy" not in history[-1]
+
+
+def test_batch_mix_rejects_unknown_names():
+    assert batch_mix("none") is None
+    with pytest.raises(ValueError, match="mix must be 'none', 'mixup', 'cutmix' or 'mixup_cutmix', got 'mixcut'"):
+        batch_mix("mixcut")
 
 
 def test_checkpoint_is_written_atomically(tmp_path, monkeypatch):

@@ -76,6 +76,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'vit_tutorial.train.TrainConfig': ('training.html#trainconfig', 'vit_tutorial/train.py'),
                                     'vit_tutorial.train._dist_info': ('training.html#_dist_info', 'vit_tutorial/train.py'),
                                     'vit_tutorial.train._progress': ('training.html#_progress', 'vit_tutorial/train.py'),
+                                    'vit_tutorial.train.batch_mix': ('training.html#batch_mix', 'vit_tutorial/train.py'),
                                     'vit_tutorial.train.cifar10_splits': ('training.html#cifar10_splits', 'vit_tutorial/train.py'),
                                     'vit_tutorial.train.evaluate': ('training.html#evaluate', 'vit_tutorial/train.py'),
                                     'vit_tutorial.train.get_config': ('training.html#get_config', 'vit_tutorial/train.py'),

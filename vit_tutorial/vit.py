@@ -42,6 +42,8 @@ class ViT(nn.Module):
     `pool='cls'` classifies the [CLS] token, `pool='mean'` the mean of the patch tokens.
     `forward(images, return_attention=True)` also returns `depth` attention maps `(B, heads, T, T)`,
     with `T = N+1` tokens (`N` for mean pooling). `self.config` holds the constructor arguments.
+    `self.cls_shortcut` (on for `pool='cls'`): without `return_attention`, the last block computes only the
+    [CLS] token, the one token the head reads. Same logits, fewer FLOPs; set it to False to run every token.
     """
 
     def __init__(self, image_size: int = 32, patch_size: int = 4, num_classes: int = 10, dim: int = 192,
@@ -56,6 +58,7 @@ class ViT(nn.Module):
                            attn_dropout=attn_dropout, pool=pool, pos_embedding=pos_embedding, eps=eps,
                            qkv_bias=qkv_bias, fused=fused)
         self.pool = pool
+        self.cls_shortcut = pool == "cls"
         self.embedding = ViTEmbedding(image_size, patch_size, channels, dim, pool, pos_embedding, dropout)
         self.encoder = Encoder(dim, depth, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused)
         self.head = nn.Linear(dim, num_classes)
@@ -75,9 +78,11 @@ class ViT(nn.Module):
             raise ValueError(f"ViT was built for images of shape (B, {c}, {s}, {s}), got {tuple(images.shape)}")
         x = self.embedding(images)                                    # (B, T, dim)
         if return_attention:
-            x, maps = self.encoder(x, return_attention=True)
+            x, maps = self.encoder(x, return_attention=True)          # (B, T, dim), final LayerNorm applied
+        elif self.pool == "cls" and self.cls_shortcut:
+            x = self.encoder(x, last_queries=1)                       # (B, 1, dim): the [CLS] token only
         else:
-            x = self.encoder(x)                                       # (B, T, dim), final LayerNorm applied
+            x = self.encoder(x)                                       # (B, T, dim)
         x = x[:, 0] if self.pool == "cls" else x.mean(dim=1)          # (B, dim)
         logits = self.head(x)                                         # (B, num_classes)
         return (logits, maps) if return_attention else logits
@@ -182,9 +187,16 @@ def vit_b_16_imagenet() -> ViT:
 
 # %% ../book/06_vit.ipynb #563e9ef6
 def vit_flops(image_size: int = 32, patch_size: int = 4, num_classes: int = 10, dim: int = 192, depth: int = 6,
-              mlp_dim: int = 384, channels: int = 3, pool: str = "cls", **_) -> int:
-    "Forward-pass FLOPs for one image, counting the matrix products only (a multiply-add is 2 FLOPs)."
+              mlp_dim: int = 384, channels: int = 3, pool: str = "cls", cls_shortcut: bool = False, **_) -> int:
+    """Forward-pass FLOPs for one image, counting the matrix products only (a multiply-add is 2 FLOPs).
+
+    `cls_shortcut=True` counts what `ViT` runs by default with `pool='cls'`: a last block that computes the
+    qkv projection for all `T` tokens but everything after it for the [CLS] token alone.
+    """
     n = (image_size // patch_size) ** 2
     t = n + 1 if pool == "cls" else n
     per_block = 2 * t * (4 * dim * dim + 2 * dim * mlp_dim) + 4 * t * t * dim
-    return 2 * n * patch_size * patch_size * channels * dim + depth * per_block + 2 * dim * num_classes
+    last = per_block
+    if cls_shortcut and pool == "cls":
+        last = 2 * t * 3 * dim * dim + 4 * t * dim + 2 * dim * dim + 4 * dim * mlp_dim
+    return 2 * n * patch_size * patch_size * channels * dim + (depth - 1) * per_block + last + 2 * dim * num_classes
