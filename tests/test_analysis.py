@@ -102,5 +102,5 @@ def test_committed_weights_reproduce_reported_accuracy():
     ckpt = ROOT / "book" / "checkpoints"
     model = load_weights(ckpt / "vit_cifar10_cpu")
     assert (ckpt / "vit_cifar10_cpu.safetensors").stat().st_size <= 10_000_000
-    reported = json.loads((ckpt / "vit_cifar10_cpu_metrics.json").read_text())[-1]["test_accuracy"]
+    reported = json.loads((ckpt / "vit_cifar10_cpu_metrics.json").read_text())[-1]["test_accuracy_fp32"]
     assert evaluate(model, load_cifar10(train=False))["accuracy"] == reported

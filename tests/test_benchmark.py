@@ -27,3 +27,13 @@ def test_committed_benchmark_results_are_complete():
     results = json.loads((ROOT / "benchmarks" / "results" / "train_step.json").read_text())
     assert results["batch"] == 256 and results["config"]["dim"] == 192
     assert len(results["runs"]) == 8
+
+
+def test_bf16_detection_reads_the_cpu_flags():
+    from vit_tutorial.performance import _cpu_has_bf16_units, bf16_supported
+    assert _cpu_has_bf16_units("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_bf16\n")
+    assert _cpu_has_bf16_units("flags\t: fpu avx512f amx_bf16 amx_tile\n")
+    assert not _cpu_has_bf16_units("flags\t: fpu sse avx2 avx512f avx512bw\n")  # AVX-512 alone has no bf16 units
+    assert not _cpu_has_bf16_units("")
+    assert bf16_supported("cpu") == _cpu_has_bf16_units(Path("/proc/cpuinfo").read_text()) \
+        if Path("/proc/cpuinfo").exists() else isinstance(bf16_supported("cpu"), bool)

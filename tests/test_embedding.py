@@ -116,7 +116,7 @@ def test_vit_embedding_sincos_is_fixed_buffer():
 def test_vit_embedding_errors():
     with pytest.raises(ValueError, match="pool must be 'cls' or 'mean', got 'max'"):
         ViTEmbedding(pool="max")
-    with pytest.raises(ValueError, match="pos_embedding must be 'learned' or 'sincos', got 'rope'"):
+    with pytest.raises(ValueError, match="pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got 'rope'"):
         ViTEmbedding(pos_embedding="rope")
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.5"):
         ViTEmbedding(dropout=1.5)
@@ -126,3 +126,15 @@ def test_learned_pos_init_std():
     emb = ViTEmbedding(224, 16, 3, 768)
     assert abs(emb.pos_embedding.std().item() - 0.02) < 1e-3
     assert torch.count_nonzero(emb.cls_token) == 0
+
+
+def test_learned_sincos_starts_at_the_fixed_values_and_is_trained():
+    fixed = ViTEmbedding(32, 4, 3, 128, pos_embedding="sincos")
+    learned = ViTEmbedding(32, 4, 3, 128, pos_embedding="learned_sincos")
+    assert isinstance(learned.pos_embedding, torch.nn.Parameter) and learned.pos_embedding.shape == (1, 65, 128)
+    assert "pos_embedding" not in dict(fixed.named_parameters())
+    torch.testing.assert_close(learned.pos_embedding.detach(), fixed.pos_embedding, rtol=0, atol=0)
+    torch.testing.assert_close(learned.pos_embedding[0, 1:].detach(), sincos_2d_position_embedding(8, 8, 128))
+    assert torch.count_nonzero(learned.pos_embedding[0, 0]) == 0      # [CLS]: no place on the grid
+    with pytest.raises(ValueError, match="divisible by 4"):
+        ViTEmbedding(32, 4, 3, 130, pos_embedding="learned_sincos")

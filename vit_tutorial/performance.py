@@ -5,6 +5,7 @@ __all__ = ['default_device', 'bf16_supported', 'autocast', 'fused_attention_defa
 
 # %% ../book/appendix_performance.ipynb #401dafab
 import contextlib
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -25,9 +26,19 @@ def bf16_supported(device) -> bool:
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        cap = torch.backends.cpu.get_cpu_capability() if hasattr(torch.backends, "cpu") else ""
-        return "AVX512" in cap.upper() or "AMX" in cap.upper()
+        return _cpu_has_bf16_units()
     return False
+
+
+def _cpu_has_bf16_units(cpuinfo: str | None = None) -> bool:
+    "AVX-512 BF16 or AMX, read from /proc/cpuinfo on Linux; elsewhere only PyTorch's own AMX detection counts."
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:  # not Linux: without bf16 units, autocast would only add casts
+            return "AMX" in torch.backends.cpu.get_cpu_capability().upper()
+    flags = set(next((l.split(":", 1)[1].split() for l in cpuinfo.splitlines() if l.startswith("flags")), []))
+    return bool(flags & {"avx512_bf16", "amx_bf16"})
 
 
 def autocast(device, enabled: bool = True):

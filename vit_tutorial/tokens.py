@@ -31,7 +31,8 @@ class ViTEmbedding(nn.Module):
 
     `(B, C, H, W)` → `(B, N+1, dim)` when `pool='cls'` (the [CLS] token is position 0), or
     `(B, N, dim)` when `pool='mean'` (no [CLS] token; the classifier averages the patch tokens).
-    `pos_embedding='learned'` (ViT) or `'sincos'` (fixed 2-D sine-cosine, stored as a buffer).
+    `pos_embedding='learned'` (ViT: a parameter, truncated-normal init), `'sincos'` (fixed 2-D sine-cosine,
+    a buffer) or `'learned_sincos'` (a parameter that starts at the sine-cosine values).
     """
 
     def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3, dim: int = 192,
@@ -39,9 +40,9 @@ class ViTEmbedding(nn.Module):
         super().__init__()
         if pool not in ("cls", "mean"):
             raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
-        if pos_embedding not in ("learned", "sincos"):
-            raise ValueError(f"pos_embedding must be 'learned' or 'sincos', got {pos_embedding!r}")
-        if pos_embedding == "sincos" and dim % 4 != 0:
+        if pos_embedding not in ("learned", "sincos", "learned_sincos"):
+            raise ValueError(f"pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got {pos_embedding!r}")
+        if pos_embedding != "learned" and dim % 4 != 0:
             raise ValueError(f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
@@ -58,7 +59,10 @@ class ViTEmbedding(nn.Module):
             fixed = sincos_2d_position_embedding(side, side, dim)
             if pool == "cls":  # the [CLS] token has no place on the grid: give it the zero vector (as MAE does)
                 fixed = torch.cat([torch.zeros(1, dim), fixed])
-            self.register_buffer("pos_embedding", fixed[None], persistent=False)
+            if pos_embedding == "sincos":
+                self.register_buffer("pos_embedding", fixed[None], persistent=False)
+            else:  # learned, but starting from a layout the model can read at once (Chapter 7 measures why)
+                self.pos_embedding = nn.Parameter(fixed[None].clone())
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

@@ -117,10 +117,11 @@ class TrainConfig:
 
 
 CONFIGS = {
-    "cifar10_cpu": TrainConfig(
-        name="cifar10_cpu", epochs=9, batch_size=256, lr=1e-3, weight_decay=0.05, warmup_epochs=1,
-        model=dict(image_size=32, patch_size=4, num_classes=10, dim=192, depth=6, heads=3, mlp_dim=384),
-        notes="the book's run: about 30 minutes on 2 CPU cores"),
+    "cifar10_cpu": TrainConfig(  # chosen on the validation split: see "Choosing the recipe" below
+        name="cifar10_cpu", epochs=30, batch_size=128, lr=1e-3, weight_decay=0.05, warmup_epochs=1,
+        model=dict(image_size=32, patch_size=4, num_classes=10, dim=96, depth=6, heads=3, mlp_dim=192,
+                   pos_embedding="learned_sincos"),
+        notes="the book's run: under 30 minutes on 2 CPU cores"),
     "cifar10_gpu": TrainConfig(
         name="cifar10_gpu", epochs=200, batch_size=512, lr=1e-3, weight_decay=0.05, warmup_epochs=5,
         augment="trivial",

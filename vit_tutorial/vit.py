@@ -27,9 +27,9 @@ def _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, ml
         raise ValueError(f"dim={dim} is not divisible by heads={heads}: each head needs dim/heads features")
     if pool not in ("cls", "mean"):
         raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
-    if pos_embedding not in ("learned", "sincos"):
-        raise ValueError(f"pos_embedding must be 'learned' or 'sincos', got {pos_embedding!r}")
-    if pos_embedding == "sincos" and dim % 4:
+    if pos_embedding not in ("learned", "sincos", "learned_sincos"):
+        raise ValueError(f"pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got {pos_embedding!r}")
+    if pos_embedding != "learned" and dim % 4:
         raise ValueError(f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
     for name, p in [("dropout", dropout), ("attn_dropout", attn_dropout)]:
         if not 0.0 <= p < 1.0:
@@ -163,8 +163,8 @@ def to_torchvision(model: ViT):
     "The reverse of `from_torchvision`: a `torchvision.models.VisionTransformer` with this model's weights."
     from torchvision.models import VisionTransformer
     c = model.config
-    if c["pool"] != "cls" or c["pos_embedding"] != "learned" or c["channels"] != 3 or not c["qkv_bias"]:
-        raise ValueError("only pool='cls', pos_embedding='learned', channels=3, qkv_bias=True ViTs have a "
+    if c["pool"] != "cls" or c["pos_embedding"] == "sincos" or c["channels"] != 3 or not c["qkv_bias"]:
+        raise ValueError("only pool='cls', learned position embeddings, channels=3, qkv_bias=True ViTs have a "
                          f"torchvision counterpart; this one has {c}")
     from functools import partial
     tv = VisionTransformer(image_size=c["image_size"], patch_size=c["patch_size"], num_layers=c["depth"],
