@@ -26,7 +26,9 @@ def test_benchmark_smoke(tmp_path):
 def test_committed_benchmark_results_are_complete():
     results = json.loads((ROOT / "benchmarks" / "results" / "train_step.json").read_text())
     assert results["batch"] == 256 and results["config"]["dim"] == 192
-    assert len(results["runs"]) == 8
+    assert len(results["runs"]) == 10  # 5 models (3 book paths, timm, vit-pytorch) x fp32 and bf16
+    names = {r["model"] for r in results["runs"]}
+    assert {"book ViT, explicit softmax", "book ViT, explicit, no shortcut"} <= names and len(names) == 5
 
 
 def test_bf16_detection_reads_the_cpu_flags():
