@@ -109,10 +109,12 @@ def step_flops(model, batch, device) -> int:
     return counter.get_total_flops()
 
 
-def time_model(make, device, bf16, batch, warmup, steps):
+def time_model(make, device, bf16, batch, warmup, steps, compile=False):
     torch.manual_seed(0)
     model = make().to(device).train()
     flops = step_flops(model, batch, device)  # this implementation's own count (fused SDPA is counted by formula)
+    if compile:  # the forward and backward through Inductor; the warm-up steps absorb the compilation
+        model = torch.compile(model)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
     x = torch.randn(batch, 3, CFG["image_size"], CFG["image_size"], device=device)
     y = torch.randint(0, CFG["num_classes"], (batch,), device=device)
@@ -135,6 +137,9 @@ def main(argv=None):
     p.add_argument("--smoke", action="store_true", help="tiny run (batch 8, 1+2 steps) to check the script")
     p.add_argument("--json", default="benchmarks/results/train_step.json", help="where to write the results")
     p.add_argument("--only", nargs="*", help="substrings of model names to run (default: all)")
+    p.add_argument("--compile", action="store_true", help="time each model under torch.compile (default Inductor)")
+    p.add_argument("--device", choices=["all", "cpu", "cuda"], default="all",
+                   help="where to time the models (default: the CPU, and CUDA when available)")
     p.add_argument("--profile", action="store_true",
                    help="instead of the table: profile two bf16 steps of the book's model and write the top operators")
     args = p.parse_args(argv)
@@ -146,6 +151,12 @@ def main(argv=None):
     results = {"machine": platform.processor() or platform.machine(), "machine_note": machine_note(), "torch": torch.__version__,
                "threads": torch.get_num_threads(), "batch": args.batch, "config": CFG, "runs": []}
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    if args.device != "all":
+        if args.device == "cuda" and not torch.cuda.is_available():
+            p.error("--device cuda: no CUDA device is available")
+        devices = [args.device]
+    if "cuda" in devices:
+        results["gpu"] = torch.cuda.get_device_name()
     # every model computes the same function, but not with the same work: the book's model runs its last block for
     # the [CLS] token only. So each model's MFU uses the FLOPs it actually runs (its own FlopCounterMode count).
     model_flops = step_flops(book_model(False, cls_shortcut=False), args.batch, "cpu")
@@ -159,12 +170,12 @@ def main(argv=None):
                 if args.only and not any(s in name for s in args.only):
                     continue
                 try:
-                    t, flops = time_model(make, device, bf16, args.batch, args.warmup, args.steps)
+                    t, flops = time_model(make, device, bf16, args.batch, args.warmup, args.steps, args.compile)
                 except ImportError as err:
                     print(f"skipping {name}: {err} (pip install -r requirements-bench.txt)", file=sys.stderr)
                     continue
                 peak = peaks[torch.bfloat16 if bf16 else torch.float32]
-                results["runs"].append({"model": name, "device": device, "precision": "bf16 autocast" if bf16 else "fp32",
+                results["runs"].append({"model": name + (" (torch.compile)" if args.compile else ""), "device": device, "precision": "bf16 autocast" if bf16 else "fp32",
                                         "step_s": t, "img_per_s": args.batch / t, "counted_flops_per_step": flops,
                                         "mfu": flops / t / peak})
     print(table(results))

@@ -39,3 +39,22 @@ def test_bf16_detection_reads_the_cpu_flags():
     assert not _cpu_has_bf16_units("")
     assert bf16_supported("cpu") == _cpu_has_bf16_units(Path("/proc/cpuinfo").read_text()) \
         if Path("/proc/cpuinfo").exists() else isinstance(bf16_supported("cpu"), bool)
+
+
+def test_device_cuda_without_cuda_is_a_clear_error():
+    import torch
+    if torch.cuda.is_available():
+        return  # the error path exists only on machines without CUDA
+    proc = subprocess.run([sys.executable, "benchmarks/train_step.py", "--smoke", "--device", "cuda", "--json", "unused.json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "--device cuda: no CUDA device is available" in proc.stderr
+
+
+def test_committed_cuda_results_are_complete():
+    expected = {"train_step_cuda_h100": (256, 10), "train_step_cuda_h100_b1024": (1024, 10),
+                "train_step_cuda_h100_compile": (256, 6)}
+    for name, (batch, runs) in expected.items():
+        results = json.loads((ROOT / "benchmarks" / "results" / f"{name}.json").read_text())
+        assert results["gpu"].startswith("NVIDIA H100") and results["batch"] == batch and results["config"]["dim"] == 192
+        assert len(results["runs"]) == runs and {r["device"] for r in results["runs"]} == {"cuda"}

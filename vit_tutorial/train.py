@@ -113,6 +113,7 @@ class TrainConfig:
     seed: int = 0
     bf16: bool = True
     eval_test: bool = True
+    num_workers: int = 0  # DataLoader processes for augmentation: on a GPU the per-image transforms are the bottleneck
     notes: str = ""
 
 
@@ -124,7 +125,7 @@ CONFIGS = {
         notes="the book's run: under 30 minutes on 2 CPU cores"),
     "cifar10_gpu": TrainConfig(
         name="cifar10_gpu", epochs=200, batch_size=512, lr=1e-3, weight_decay=0.05, warmup_epochs=5,
-        augment="trivial",
+        augment="trivial", num_workers=8,
         model=dict(image_size=32, patch_size=4, num_classes=10, dim=384, depth=7, heads=6, mlp_dim=768, dropout=0.1),
         notes="a longer recipe for a GPU; not run for this book"),
     "smoke": TrainConfig(
@@ -288,8 +289,10 @@ def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool |
         torch.manual_seed(cfg.seed * 1000 + epoch * 10 + rank)  # shuffling, augmentation, dropout: fixed per epoch
         if sampler is not None:
             sampler.set_epoch(epoch)
+        # workers draw their seeds from the generator just seeded, so their augmentation is repeatable too
         loader = torch.utils.data.DataLoader(dataset, batch_size=per_rank_batch, shuffle=sampler is None,
-                                             sampler=sampler, drop_last=False)
+                                             sampler=sampler, drop_last=False, num_workers=cfg.num_workers,
+                                             pin_memory=device.type == "cuda")
         t0 = time.perf_counter()
         loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
         bar = _progress(loader, progress, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False)
