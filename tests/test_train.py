@@ -209,3 +209,12 @@ def test_committed_gpu_run_matches_the_config_in_code():
     history = json.loads((run / "metrics.json").read_text())
     assert [h["epoch"] for h in history] == list(range(1, now["epochs"] + 1))
     assert 0.8 < history[-1]["test_accuracy_fp32"] < 1
+
+
+def test_committed_cpu_weights_match_the_config_in_code():
+    "The book's weights were trained with today's cifar10_cpu; fields added since then keep the values it ran with."
+    from dataclasses import asdict
+    used = json.loads((ROOT / "book" / "checkpoints" / "vit_cifar10_cpu.json").read_text())["train_config"]
+    now = asdict(get_config("cifar10_cpu"))
+    assert {k: now[k] for k in used if k != "notes"} == {k: v for k, v in used.items() if k != "notes"}
+    assert set(now) - set(used) == {"num_workers"} and now["num_workers"] == 0  # added later; 0 = what the run did

@@ -127,7 +127,7 @@ CONFIGS = {
         name="cifar10_gpu", epochs=200, batch_size=512, lr=1e-3, weight_decay=0.05, warmup_epochs=5,
         augment="trivial", num_workers=8,
         model=dict(image_size=32, patch_size=4, num_classes=10, dim=384, depth=7, heads=6, mlp_dim=768, dropout=0.1),
-        notes="a longer recipe for a GPU; not run for this book"),
+        notes="a longer recipe for a GPU: run once for the book, on one H100 (Chapter 7)"),
     "smoke": TrainConfig(
         name="smoke", epochs=3, batch_size=64, lr=2e-3, warmup_epochs=0.5, subset=512, eval_test=True,
         model=dict(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=2, mlp_dim=128),
