@@ -9,6 +9,10 @@ def _seed():
     torch.manual_seed(0)
 
 
+# the fast paths are tested on every device present: the CPU always, CUDA where there is one (CI has none)
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
 def cifar_available() -> bool:
     root = default_data_root()
     return (root / "cifar-10-batches-py" / "batches.meta").exists() or (root / "cifar10-jpeg" / "test").is_dir()

@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from conftest import DEVICES
 from vit_tutorial import MultiHeadSelfAttention, scaled_dot_product_attention
 
 CASES = [(2, 65, 192, 3), (3, 1, 64, 4), (1, 17, 768, 12), (4, 31, 48, 6), (2, 7, 8, 1)]
@@ -47,12 +48,13 @@ def test_equivalence_with_multihead_attention_and_sdpa(b, n, dim, heads):
     torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
 
 
-def test_fused_and_explicit_gradients_agree():
+@pytest.mark.parametrize("device", DEVICES)
+def test_fused_and_explicit_gradients_agree(device):
     torch.manual_seed(1)
-    a = MultiHeadSelfAttention(48, 6)
-    b = MultiHeadSelfAttention(48, 6, fused=True)
+    a = MultiHeadSelfAttention(48, 6).to(device)
+    b = MultiHeadSelfAttention(48, 6, fused=True).to(device)
     b.load_state_dict(a.state_dict())
-    x = torch.randn(2, 13, 48)
+    x = torch.randn(2, 13, 48, device=device)
     a(x).pow(2).sum().backward()
     b(x).pow(2).sum().backward()
     for (name, pa), pb in zip(a.named_parameters(), b.parameters()):
@@ -106,7 +108,8 @@ def test_dim_not_divisible_by_heads():
         MultiHeadSelfAttention(64, 4)(torch.zeros(2, 5, 32))
 
 
-def test_fast_path_matches_teaching_path_under_bf16_autocast():
+@pytest.mark.parametrize("device", DEVICES)
+def test_fast_path_matches_teaching_path_under_bf16_autocast(device):
     "The fused path, run the way training runs it (bf16 autocast), agrees with the teaching path to bf16 precision."
     from vit_tutorial import ViT
     torch.manual_seed(2)
@@ -114,10 +117,11 @@ def test_fast_path_matches_teaching_path_under_bf16_autocast():
     torch.nn.init.normal_(teach.head.weight, std=0.02)
     fast = ViT(image_size=16, patch_size=4, num_classes=5, dim=48, depth=2, heads=3, mlp_dim=96, fused=True)
     fast.load_state_dict(teach.state_dict())
-    x = torch.randn(4, 3, 16, 16)
+    teach, fast = teach.to(device), fast.to(device)
+    x = torch.randn(4, 3, 16, 16, device=device)
     ref = teach(x)                                   # float32 teaching path
     ref.square().sum().backward()
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.autocast(device, dtype=torch.bfloat16):
         out = fast(x).float()
     out.square().sum().backward()
     torch.testing.assert_close(out, ref, rtol=0.05, atol=0.02)

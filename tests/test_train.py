@@ -180,7 +180,7 @@ def test_cli_smoke_run(tmp_path):
 @needs_cifar
 def test_ddp_two_processes_identical_weights(tmp_path):
     torchrun = Path(sys.executable).with_name("torchrun")
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")  # CPU processes with gloo, GPUs or not
     proc = subprocess.run([str(torchrun), "--nproc_per_node=2", "--master_port=29517", "-m", "vit_tutorial.train",
                            "--smoke", "--epochs", "1", "--out", str(tmp_path), "--no-progress"],
                           capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
@@ -218,3 +218,14 @@ def test_committed_cpu_weights_match_the_config_in_code():
     now = asdict(get_config("cifar10_cpu"))
     assert {k: now[k] for k in used if k != "notes"} == {k: v for k, v in used.items() if k != "notes"}
     assert set(now) - set(used) == {"num_workers"} and now["num_workers"] == 0  # added later; 0 = what the run did
+
+
+def test_more_processes_than_gpus_is_a_clear_error(monkeypatch):
+    "Under torchrun with CUDA present, each process needs its own GPU; say so before any process group starts."
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    for key, value in dict(WORLD_SIZE="2", LOCAL_WORLD_SIZE="2", RANK="0", LOCAL_RANK="0").items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ValueError, match=r"2 processes per node but 1 CUDA device\(s\): start at most one process per GPU "
+                                         r"\(torchrun --nproc_per_node=1\), or hide the GPUs \(CUDA_VISIBLE_DEVICES=\)"):
+        train(TINY, data=synthetic_splits(), progress=False, log=lambda *a: None)

@@ -6,6 +6,7 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from conftest import DEVICES
 from vit_tutorial import CONFIGS, ViT, from_torchvision, to_torchvision, vit_base, vit_cifar, vit_flops, vit_small, vit_tiny
 
 
@@ -116,13 +117,15 @@ def test_mean_pool_has_no_shortcut():
     assert _counted_flops(model, 32) == vit_flops(**{**CONFIGS["vit_cifar"], "pool": "mean"})
 
 
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("fused", [False, True])
-def test_cls_shortcut_same_logits_and_gradients(fused):
+def test_cls_shortcut_same_logits_and_gradients(fused, device):
     torch.manual_seed(0)
     model = vit_cifar(depth=3, fused=fused)
     for p in model.parameters():  # the head starts at zero: perturb so that gradients reach every block
         p.data.add_(torch.randn_like(p) * 0.02)
-    x, y = torch.randn(6, 3, 32, 32), torch.randint(0, 10, (6,))
+    model = model.to(device)
+    x, y = torch.randn(6, 3, 32, 32).to(device), torch.randint(0, 10, (6,)).to(device)
     grads = []
     for shortcut in (True, False):
         model.cls_shortcut = shortcut

@@ -238,6 +238,11 @@ def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool |
     distributed = world > 1
     if distributed:
         import torch.distributed as dist
+        local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world))
+        if torch.cuda.is_available() and local_world > torch.cuda.device_count():  # NCCL needs a GPU per process
+            raise ValueError(f"{local_world} processes per node but {torch.cuda.device_count()} CUDA device(s): start at most "
+                             f"one process per GPU (torchrun --nproc_per_node={torch.cuda.device_count()}), or hide the "
+                             f"GPUs (CUDA_VISIBLE_DEVICES=) to train on the CPU with gloo")
         if not dist.is_initialized():
             dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         if cfg.batch_size % world:
