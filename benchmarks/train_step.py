@@ -9,6 +9,7 @@ by the step time and by the measured peak.
 
     python benchmarks/train_step.py                  # full run, prints a table, writes JSON
     python benchmarks/train_step.py --smoke          # a few tiny steps: checks that it runs
+    python benchmarks/train_step.py --config cifar10_gpu --batch 512 --device cuda   # another model size
 
 timm and vit-pytorch are benchmark-only dependencies: `pip install -r requirements-bench.txt`.
 """
@@ -31,6 +32,17 @@ from vit_tutorial import CONFIGS, ViT
 from vit_tutorial.performance import train_step
 
 CFG = CONFIGS["vit_cifar"]
+ARCHITECTURE = ("image_size", "patch_size", "num_classes", "dim", "depth", "heads", "mlp_dim")
+
+
+def model_config(name: str) -> dict:
+    "The architecture of Chapter 6's `vit_cifar` or of a training recipe's model (no dropout: every model alike)."
+    from vit_tutorial.train import CONFIGS as RECIPES
+    if name == "vit_cifar":
+        return dict(CONFIGS["vit_cifar"])
+    if name not in RECIPES:
+        raise ValueError(f"unknown config {name!r}; valid: vit_cifar, {', '.join(sorted(RECIPES))}")
+    return {k: RECIPES[name].model[k] for k in ARCHITECTURE}
 
 
 def book_model(fused: bool, cls_shortcut: bool = True):
@@ -137,12 +149,19 @@ def main(argv=None):
     p.add_argument("--smoke", action="store_true", help="tiny run (batch 8, 1+2 steps) to check the script")
     p.add_argument("--json", default="benchmarks/results/train_step.json", help="where to write the results")
     p.add_argument("--only", nargs="*", help="substrings of model names to run (default: all)")
+    p.add_argument("--config", default="vit_cifar",
+                   help="model size: vit_cifar (default) or a training recipe's model, e.g. cifar10_gpu")
     p.add_argument("--compile", action="store_true", help="time each model under torch.compile (default Inductor)")
     p.add_argument("--device", choices=["all", "cpu", "cuda"], default="all",
                    help="where to time the models (default: the CPU, and CUDA when available)")
     p.add_argument("--profile", action="store_true",
                    help="instead of the table: profile two bf16 steps of the book's model and write the top operators")
     args = p.parse_args(argv)
+    global CFG
+    try:
+        CFG = model_config(args.config)
+    except ValueError as err:
+        p.error(str(err))
     if args.profile:
         return profile(args.batch, Path(args.json).with_name("profile_bf16.txt"))
     if args.smoke:

@@ -53,8 +53,27 @@ def test_device_cuda_without_cuda_is_a_clear_error():
 
 def test_committed_cuda_results_are_complete():
     expected = {"train_step_cuda_h100": (256, 10), "train_step_cuda_h100_b1024": (1024, 10),
-                "train_step_cuda_h100_compile": (256, 6)}
+                "train_step_cuda_h100_compile": (256, 6), "train_step_cuda_h100_cifar10_gpu": (512, 6)}
     for name, (batch, runs) in expected.items():
         results = json.loads((ROOT / "benchmarks" / "results" / f"{name}.json").read_text())
-        assert results["gpu"].startswith("NVIDIA H100") and results["batch"] == batch and results["config"]["dim"] == 192
+        dim = 384 if name.endswith("cifar10_gpu") else 192
+        assert results["gpu"].startswith("NVIDIA H100") and results["batch"] == batch and results["config"]["dim"] == dim
         assert len(results["runs"]) == runs and {r["device"] for r in results["runs"]} == {"cuda"}
+
+
+def test_unknown_model_config_lists_the_valid_ones():
+    proc = subprocess.run([sys.executable, "benchmarks/train_step.py", "--smoke", "--config", "nope"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "unknown config 'nope'; valid: vit_cifar, cifar10_cpu, cifar10_gpu, smoke" in proc.stderr
+
+
+def test_loader_throughput_script_runs():
+    from conftest import cifar_available
+    if not cifar_available():
+        import pytest
+        pytest.skip("CIFAR-10 is not in data/ (CI unpacks it there)")
+    proc = subprocess.run([sys.executable, "benchmarks/loader_throughput.py", "--workers", "0", "--augment", "none",
+                           "--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "DataLoader alone, none, 0 workers, epoch 1:" in proc.stdout
