@@ -194,7 +194,8 @@ def main(argv=None):
                     print(f"skipping {name}: {err} (pip install -r requirements-bench.txt)", file=sys.stderr)
                     continue
                 peak = peaks[torch.bfloat16 if bf16 else torch.float32]
-                results["runs"].append({"model": name + (" (torch.compile)" if args.compile else ""), "device": device, "precision": "bf16 autocast" if bf16 else "fp32",
+                results["runs"].append({"model": name + (" (torch.compile)" if args.compile else ""), "device": device,
+                                        "precision": "bf16 autocast" if bf16 else "fp32",
                                         "step_s": t, "img_per_s": args.batch / t, "counted_flops_per_step": flops,
                                         "mfu": flops / t / peak})
     print(table(results))

@@ -4,6 +4,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import torch
+
+from conftest import cifar_available
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,9 +47,8 @@ def test_bf16_detection_reads_the_cpu_flags():
 
 
 def test_device_cuda_without_cuda_is_a_clear_error():
-    import torch
     if torch.cuda.is_available():
-        return  # the error path exists only on machines without CUDA
+        pytest.skip("the error path exists only on machines without CUDA")
     proc = subprocess.run([sys.executable, "benchmarks/train_step.py", "--smoke", "--device", "cuda", "--json", "unused.json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
@@ -68,11 +72,8 @@ def test_unknown_model_config_lists_the_valid_ones():
     assert "unknown config 'nope'; valid: vit_cifar, cifar10_cpu, cifar10_gpu, smoke" in proc.stderr
 
 
+@pytest.mark.skipif(not cifar_available(), reason="CIFAR-10 is not in data/ (CI unpacks it there)")
 def test_loader_throughput_script_runs():
-    from conftest import cifar_available
-    if not cifar_available():
-        import pytest
-        pytest.skip("CIFAR-10 is not in data/ (CI unpacks it there)")
     proc = subprocess.run([sys.executable, "benchmarks/loader_throughput.py", "--workers", "0", "--augment", "none",
                            "--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

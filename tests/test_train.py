@@ -1,6 +1,6 @@
 import json
 import math
-from dataclasses import replace
+from dataclasses import asdict, replace
 import os
 import subprocess
 import sys
@@ -201,7 +201,6 @@ def test_dataloader_workers_are_repeatable():
 
 def test_committed_gpu_run_matches_the_config_in_code():
     "The GPU run the book reports was made with today's cifar10_gpu (only its notes were edited afterwards)."
-    from dataclasses import asdict
     run = ROOT / "benchmarks" / "results" / "cifar10_gpu"
     used = json.loads((run / "config.json").read_text())["train_config"]
     now = asdict(get_config("cifar10_gpu"))
@@ -213,7 +212,6 @@ def test_committed_gpu_run_matches_the_config_in_code():
 
 def test_committed_cpu_weights_match_the_config_in_code():
     "The book's weights were trained with today's cifar10_cpu; fields added since then keep the values it ran with."
-    from dataclasses import asdict
     used = json.loads((ROOT / "book" / "checkpoints" / "vit_cifar10_cpu.json").read_text())["train_config"]
     now = asdict(get_config("cifar10_cpu"))
     assert {k: now[k] for k in used if k != "notes"} == {k: v for k, v in used.items() if k != "notes"}

@@ -68,6 +68,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'vit_tutorial/tokens.py'),
                                      'vit_tutorial.tokens.ViTEmbedding.forward': ( 'position_embedding.html#vitembedding.forward',
                                                                                    'vit_tutorial/tokens.py'),
+                                     'vit_tutorial.tokens._check_pool_and_positions': ( 'position_embedding.html#_check_pool_and_positions',
+                                                                                        'vit_tutorial/tokens.py'),
                                      'vit_tutorial.tokens.sincos_2d_position_embedding': ( 'position_embedding.html#sincos_2d_position_embedding',
                                                                                            'vit_tutorial/tokens.py')},
             'vit_tutorial.train': { 'vit_tutorial.train.Augmented': ('training.html#augmented', 'vit_tutorial/train.py'),

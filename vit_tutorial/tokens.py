@@ -26,6 +26,16 @@ def sincos_2d_position_embedding(height: int, width: int, dim: int, temperature:
     return torch.cat([x.sin(), x.cos(), y.sin(), y.cos()], dim=1)        # (N, dim)
 
 # %% ../book/03_position_embedding.ipynb #985a251d
+def _check_pool_and_positions(pool: str, pos_embedding: str, dim: int) -> None:
+    "The embedding options `ViTEmbedding` and `ViT` accept: a clear `ValueError` for any other."
+    if pool not in ("cls", "mean"):
+        raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
+    if pos_embedding not in ("learned", "sincos", "learned_sincos"):
+        raise ValueError(f"pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got {pos_embedding!r}")
+    if pos_embedding != "learned" and dim % 4 != 0:
+        raise ValueError(f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
+
+
 class ViTEmbedding(nn.Module):
     """Patch embedding, optional [CLS] token, position embeddings and dropout.
 
@@ -38,12 +48,7 @@ class ViTEmbedding(nn.Module):
     def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3, dim: int = 192,
                  pool: str = "cls", pos_embedding: str = "learned", dropout: float = 0.0):
         super().__init__()
-        if pool not in ("cls", "mean"):
-            raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
-        if pos_embedding not in ("learned", "sincos", "learned_sincos"):
-            raise ValueError(f"pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got {pos_embedding!r}")
-        if pos_embedding != "learned" and dim % 4 != 0:
-            raise ValueError(f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
+        _check_pool_and_positions(pool, pos_embedding, dim)
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.pool = pool

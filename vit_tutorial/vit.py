@@ -10,7 +10,7 @@ from einops import rearrange
 from torch import nn
 
 from .encoder import Encoder
-from .tokens import ViTEmbedding
+from .tokens import ViTEmbedding, _check_pool_and_positions
 
 # %% ../book/06_vit.ipynb #49800b09
 def _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, mlp_dim, channels,
@@ -25,12 +25,7 @@ def _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, ml
         raise ValueError(f"image_size={image_size} is not divisible by patch_size={patch_size}")
     if dim % heads:
         raise ValueError(f"dim={dim} is not divisible by heads={heads}: each head needs dim/heads features")
-    if pool not in ("cls", "mean"):
-        raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
-    if pos_embedding not in ("learned", "sincos", "learned_sincos"):
-        raise ValueError(f"pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got {pos_embedding!r}")
-    if pos_embedding != "learned" and dim % 4:
-        raise ValueError(f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
+    _check_pool_and_positions(pool, pos_embedding, dim)
     for name, p in [("dropout", dropout), ("attn_dropout", attn_dropout)]:
         if not 0.0 <= p < 1.0:
             raise ValueError(f"{name} must be in [0, 1), got {p}")
