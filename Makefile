@@ -7,7 +7,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test install export html clean chromium
+.PHONY: book test install export execute html clean chromium
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ book: html
 # Regenerate vit_tutorial/ from the chapters. Run this after editing an exported cell.
 export: $(STAMP)
 	$(VENV)/bin/nbdev-export
+
+# Re-run chapters in place so that their stored outputs are real: make execute NB="book/04_attention.ipynb"
+# (Chapter 7 keeps its full training run's outputs: make execute NB=book/07_training.ipynb KEEP=--keep-ignored)
+execute: $(STAMP)
+	$(PY) tools/execute_notebook.py $(KEEP) $(NB)
 
 # Debian's chromium, for the browser test of the built book (tests/test_browser.py).
 chromium:
