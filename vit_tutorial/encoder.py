@@ -11,16 +11,19 @@ from .attention import MultiHeadSelfAttention
 
 # %% ../book/05_encoder.ipynb #1b7cc5f5
 class MLP(nn.Module):
-    """The Transformer's feed-forward block, applied to each token: `(B, N, dim)` → `(B, N, dim)`.
+    """The Transformer's feed-forward block, applied to each token:
+    `(B, N, dim)` → `(B, N, dim)`.
 
-    Linear(dim → hidden_dim) → GELU (exact) → Dropout → Linear(hidden_dim → dim) → Dropout.
+    Linear(dim → hidden_dim) → GELU (exact) → Dropout → Linear(hidden_dim → dim) →
+    Dropout.
     Names `fc1`/`fc2` match timm's `Mlp`.
     """
 
     def __init__(self, dim: int, hidden_dim: int, dropout: float = 0.0):
         super().__init__()
         if dim <= 0 or hidden_dim <= 0:
-            raise ValueError(f"dim and hidden_dim must be positive, got dim={dim}, hidden_dim={hidden_dim}")
+            raise ValueError("dim and hidden_dim must be positive, "
+                             f"got dim={dim}, hidden_dim={hidden_dim}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout}")
         self.fc1 = nn.Linear(dim, hidden_dim)
@@ -37,19 +40,23 @@ class EncoderBlock(nn.Module):
     """Pre-norm Transformer encoder block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
 
     `(B, N, dim)` → `(B, N, dim)`. With `return_attention=True` also returns the attention
-    weights `(B, heads, N, N)`. With `queries=k`, only the first `k` tokens' outputs: `(B, k, dim)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's `Block`.
+    weights `(B, heads, N, N)`. With `queries=k`, only the first `k` tokens' outputs:
+    `(B, k, dim)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's `Block`.
     """
 
-    def __init__(self, dim: int, heads: int, mlp_dim: int, dropout: float = 0.0, attn_dropout: float = 0.0,
-                 eps: float = 1e-6, qkv_bias: bool = True, fused: bool = False):
+    def __init__(self, dim: int, heads: int, mlp_dim: int, dropout: float = 0.0,
+                 attn_dropout: float = 0.0, eps: float = 1e-6, qkv_bias: bool = True,
+                 fused: bool = False):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=eps)
-        self.attn = MultiHeadSelfAttention(dim, heads, dropout=dropout, attn_dropout=attn_dropout,
-                                           qkv_bias=qkv_bias, fused=fused)
+        self.attn = MultiHeadSelfAttention(dim, heads, dropout=dropout,
+                                           attn_dropout=attn_dropout, qkv_bias=qkv_bias,
+                                           fused=fused)
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = MLP(dim, mlp_dim, dropout)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False, queries: int | None = None):
+    def forward(self, x: torch.Tensor, return_attention: bool = False,
+                queries: int | None = None):
         a = self.attn(self.norm1(x), return_attention=return_attention, queries=queries)
         a, weights = a if return_attention else (a, None)
         x = (x if queries is None else x[:, :queries]) + a
@@ -58,20 +65,27 @@ class EncoderBlock(nn.Module):
 
 # %% ../book/05_encoder.ipynb #4d60635d
 class Encoder(nn.Module):
-    """`depth` pre-norm `EncoderBlock`s followed by a final LayerNorm: `(B, N, dim)` → `(B, N, dim)`."""
+    """`depth` pre-norm blocks (`EncoderBlock`), then a final LayerNorm.
 
-    def __init__(self, dim: int, depth: int, heads: int, mlp_dim: int, dropout: float = 0.0,
-                 attn_dropout: float = 0.0, eps: float = 1e-6, qkv_bias: bool = True, fused: bool = False):
+    `(B, N, dim)` → `(B, N, dim)`.
+    """
+
+    def __init__(self, dim: int, depth: int, heads: int, mlp_dim: int,
+                 dropout: float = 0.0, attn_dropout: float = 0.0, eps: float = 1e-6,
+                 qkv_bias: bool = True, fused: bool = False):
         super().__init__()
         if depth <= 0:
             raise ValueError(f"depth must be a positive number of blocks, got {depth}")
-        self.blocks = nn.ModuleList(EncoderBlock(dim, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused)
-                                    for _ in range(depth))
+        self.blocks = nn.ModuleList(
+            EncoderBlock(dim, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused)
+            for _ in range(depth))
         self.norm = nn.LayerNorm(dim, eps=eps)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False, last_queries: int | None = None):
-        """With `return_attention=True` also returns a list of `depth` tensors `(B, heads, N, N)`.
-        `last_queries=k`: the last block computes only the first `k` tokens, so the output is `(B, k, dim)`."""
+    def forward(self, x: torch.Tensor, return_attention: bool = False,
+                last_queries: int | None = None):
+        """With `return_attention=True` also returns a list of `depth` tensors
+        `(B, heads, N, N)`. `last_queries=k`: the last block computes only the first `k`
+        tokens, so the output is `(B, k, dim)`."""
         maps = []
         for i, block in enumerate(self.blocks):
             queries = last_queries if i == len(self.blocks) - 1 else None
