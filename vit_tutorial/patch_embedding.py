@@ -16,30 +16,38 @@ from .patches import num_patches
 class PatchEmbedding(nn.Module):
     """Cut images into patches and embed each one linearly: `E = V·W + b`.
 
-    `(B, C, H, W)` → `(B, N, dim)` with `N = (H/P)·(W/P)`. `proj.weight` is `(dim, P·P·C)`, with
-    the input features ordered `(p1 p2 c)` as in `patchify`.
+    `(B, C, H, W)` → `(B, N, dim)` with `N = (H/P)·(W/P)`. `proj.weight` is
+    `(dim, P·P·C)`, with the input features ordered `(p1 p2 c)` as in `patchify`.
     """
 
-    def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3, dim: int = 192):
+    def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3,
+                 dim: int = 192):
         super().__init__()
         for name, value in [("image_size", image_size), ("patch_size", patch_size),
                             ("in_channels", in_channels), ("dim", dim)]:
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         self.num_patches = num_patches(image_size, patch_size)  # raises if not divisible
-        self.image_size, self.patch_size, self.in_channels, self.dim = image_size, patch_size, in_channels, dim
+        self.image_size, self.patch_size = image_size, patch_size
+        self.in_channels, self.dim = in_channels, dim
         patch_dim = patch_size * patch_size * in_channels
-        self.to_patches = Rearrange("b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size)
+        self.to_patches = Rearrange("b c (h p1) (w p2) -> b (h w) (p1 p2 c)",
+                                    p1=patch_size, p2=patch_size)
         self.proj = nn.Linear(patch_dim, dim)
-        # torchvision's ViT initialises its patch projection the same way (LeCun normal, zero bias)
+        # As torchvision's VisionTransformer initialises its conv_proj: weights from a
+        # normal with std 1/sqrt(fan_in), fan_in = P*P*C, and a zero bias. The default
+        # cut-offs of trunc_normal_ (a=-2, b=2) are absolute values, far beyond any draw
+        # at these standard deviations.
         nn.init.trunc_normal_(self.proj.weight, std=math.sqrt(1.0 / patch_dim))
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != self.in_channels:
-            raise ValueError(f"PatchEmbedding expects images (B, {self.in_channels}, {self.image_size}, "
-                             f"{self.image_size}), got shape {tuple(images.shape)}")
+            raise ValueError(
+                f"PatchEmbedding expects images (B, {self.in_channels}, "
+                f"{self.image_size}, {self.image_size}), got shape {tuple(images.shape)}")
         if images.shape[-2:] != (self.image_size, self.image_size):
-            raise ValueError(f"PatchEmbedding was built for {self.image_size}x{self.image_size} images, "
-                             f"got {images.shape[-2]}x{images.shape[-1]}")
+            raise ValueError(
+                f"PatchEmbedding was built for {self.image_size}x{self.image_size} "
+                f"images, got {images.shape[-2]}x{images.shape[-1]}")
         return self.proj(self.to_patches(images))

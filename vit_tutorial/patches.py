@@ -9,8 +9,11 @@ from einops import rearrange
 
 # %% ../book/01_patches.ipynb #5ecd6c15
 def num_patches(image_size: int | tuple[int, int], patch_size: int) -> int:
-    "Number of patches `N = (H/P)·(W/P)` for an image of `image_size` (an int for square images)."
-    height, width = (image_size, image_size) if isinstance(image_size, int) else image_size
+    """Number of patches `N = (H/P)·(W/P)` for an image of `image_size`
+    (an int for square images)."""
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    height, width = image_size
     _check_divisible(height, width, patch_size)
     return (height // patch_size) * (width // patch_size)
 
@@ -28,23 +31,30 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """Cut images into non-overlapping square patches and flatten each one.
 
     `images`: `(B, C, H, W)` with `H` and `W` divisible by `patch_size` = P.
-    Returns `(B, N, P·P·C)` with `N = (H/P)·(W/P)`, patches in row-major order (top-left first),
-    each patch flattened as `(p1 p2 c)`: pixel by pixel, the channels of a pixel side by side.
+    Returns `(B, N, P·P·C)` with `N = (H/P)·(W/P)`, patches in row-major order
+    (top-left first), each patch flattened as `(p1 p2 c)`: pixel by pixel, the channels
+    of a pixel side by side.
     """
     if images.ndim != 4:
-        raise ValueError(f"patchify expects a batch of images (B, C, H, W), got shape {tuple(images.shape)}")
+        raise ValueError("patchify expects a batch of images (B, C, H, W), "
+                         f"got shape {tuple(images.shape)}")
     _check_divisible(images.shape[-2], images.shape[-1], patch_size)
-    return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size)
+    return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)",
+                     p1=patch_size, p2=patch_size)
 
 
-def unpatchify(patches: torch.Tensor, patch_size: int, height: int, width: int) -> torch.Tensor:
+def unpatchify(patches: torch.Tensor, patch_size: int, height: int,
+               width: int) -> torch.Tensor:
     """Exact inverse of `patchify`: `(B, N, P·P·C)` back to `(B, C, H, W)`."""
     _check_divisible(height, width, patch_size)
     if patches.ndim != 3:
-        raise ValueError(f"unpatchify expects patches (B, N, P*P*C), got shape {tuple(patches.shape)}")
+        raise ValueError("unpatchify expects patches (B, N, P*P*C), "
+                         f"got shape {tuple(patches.shape)}")
     h, w = height // patch_size, width // patch_size
     if patches.shape[1] != h * w or patches.shape[2] % (patch_size * patch_size):
         raise ValueError(
-            f"patches of shape {tuple(patches.shape)} do not fit a {height}x{width} image with patch "
-            f"size {patch_size}: expected (B, {h * w}, {patch_size}*{patch_size}*C)")
-    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)", h=h, w=w, p1=patch_size, p2=patch_size)
+            f"patches of shape {tuple(patches.shape)} do not fit a {height}x{width} "
+            f"image with patch size {patch_size}: "
+            f"expected (B, {h * w}, {patch_size}*{patch_size}*C)")
+    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)",
+                     h=h, w=w, p1=patch_size, p2=patch_size)
