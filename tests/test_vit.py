@@ -187,3 +187,63 @@ def test_torch_compile_runs_one_forward_on_cpu():
     compiled = torch.compile(model)
     with torch.no_grad():
         torch.testing.assert_close(compiled(x), model(x), rtol=1e-4, atol=1e-5)
+
+
+def test_recipe_model_counts():
+    "Chapter 6 counts Chapter 7's tuned model (`cifar10_cpu`) next to the named sizes."
+    from vit_tutorial.train import get_config
+    cfg = get_config("cifar10_cpu").model
+    model = ViT(**cfg).eval()
+    assert count(model) == 460_906
+    assert vit_flops(**cfg) == 67_833_984
+    assert vit_flops(**cfg, cls_shortcut=True) == 60_338_304 == _counted_flops(model, 32)
+
+
+def test_initialisation_scheme():
+    "What Chapter 6 says the book's ViT starts with."
+    torch.manual_seed(0)
+    model = vit_cifar()
+    linears = [m for m in model.encoder.modules() if isinstance(m, nn.Linear)]
+    w = torch.cat([m.weight.flatten() for m in linears])
+    assert abs(w.std().item() / 0.02 - 1) < 0.02 and w.abs().max() < 0.2  # trunc_normal_ cuts at ±2
+    assert all((m.bias == 0).all() for m in linears)
+    norms = [m for m in model.modules() if isinstance(m, nn.LayerNorm)]
+    assert len(norms) == 2 * 6 + 1 and all((m.weight == 1).all() and (m.bias == 0).all() for m in norms)
+    assert (model.head.weight == 0).all() and (model.head.bias == 0).all()
+    assert (model.embedding.cls_token == 0).all()
+    proj = model.embedding.patch_embedding.proj
+    assert abs(proj.weight.std().item() / (1 / 48) ** 0.5 - 1) < 0.05 and (proj.bias == 0).all()
+    assert abs(model.embedding.pos_embedding.std().item() / 0.02 - 1) < 0.05
+
+
+def test_initialisation_compared_with_timm_default():
+    "Chapter 6's statements about timm's default scheme (timm is not a dependency of the book)."
+    timm_vit = pytest.importorskip("timm.models.vision_transformer")
+    torch.manual_seed(0)
+    t = timm_vit.VisionTransformer(img_size=32, patch_size=4, num_classes=10, embed_dim=192, depth=2,
+                                   num_heads=3, mlp_ratio=2.0)
+    for m in t.blocks.modules():  # as the book: weights at std 0.02, zero biases
+        if isinstance(m, nn.Linear):
+            assert abs(m.weight.std().item() / 0.02 - 1) < 0.05 and (m.bias == 0).all()
+    assert abs(t.pos_embed.std().item() / 0.02 - 1) < 0.05
+    assert abs(t.head.weight.std().item() / 0.02 - 1) < 0.2  # unlike the book's zero head
+    assert 0 < t.cls_token.abs().max() < 1e-5  # standard deviation 1e-6, not zero
+    bound = 1 / 48 ** 0.5  # the patch embedding keeps nn.Conv2d's default, U(±1/sqrt(fan_in))
+    assert 0.9 * bound < t.patch_embed.proj.weight.abs().max() <= bound
+
+
+def test_conversions_carry_dropout_rates():
+    tv = torchvision.models.VisionTransformer(32, 8, 2, 4, 64, 96, dropout=0.1, attention_dropout=0.2,
+                                              num_classes=5)
+    ours = from_torchvision(tv)
+    assert ours.config["dropout"] == 0.1 and ours.config["attn_dropout"] == 0.2
+    back = to_torchvision(ours)
+    assert back.dropout == 0.1 and back.attention_dropout == 0.2
+    assert back.encoder.layers[0].self_attention.dropout == 0.2
+
+
+def test_to_torchvision_rejects_unmapped_tensors():
+    model = vit_cifar(depth=1)
+    model.extra = nn.Parameter(torch.zeros(3))
+    with pytest.raises(ValueError, match=r"no place in torchvision's: \['extra'\]"):
+        to_torchvision(model)

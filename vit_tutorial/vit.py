@@ -13,18 +13,21 @@ from .encoder import Encoder
 from .tokens import ViTEmbedding, _check_pool_and_positions
 
 # %% ../book/06_vit.ipynb #49800b09
-def _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, mlp_dim, channels,
-                      dropout, attn_dropout, pool, pos_embedding):
-    "Raise a `ValueError` for a configuration that cannot build a ViT, before any layer exists."
-    for name, value in [("image_size", image_size), ("patch_size", patch_size), ("num_classes", num_classes),
-                        ("dim", dim), ("depth", depth), ("heads", heads), ("mlp_dim", mlp_dim),
-                        ("channels", channels)]:
+def _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, mlp_dim,
+                      channels, dropout, attn_dropout, pool, pos_embedding):
+    "Raise a `ValueError` for a configuration that cannot build a ViT."
+    sizes = [("image_size", image_size), ("patch_size", patch_size),
+             ("num_classes", num_classes), ("dim", dim), ("depth", depth),
+             ("heads", heads), ("mlp_dim", mlp_dim), ("channels", channels)]
+    for name, value in sizes:
         if not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     if image_size % patch_size:
-        raise ValueError(f"image_size={image_size} is not divisible by patch_size={patch_size}")
+        raise ValueError(f"image_size={image_size} is not divisible by "
+                         f"patch_size={patch_size}")
     if dim % heads:
-        raise ValueError(f"dim={dim} is not divisible by heads={heads}: each head needs dim/heads features")
+        raise ValueError(f"dim={dim} is not divisible by heads={heads}: "
+                         "each head needs dim/heads features")
     _check_pool_and_positions(pool, pos_embedding, dim)
     for name, p in [("dropout", dropout), ("attn_dropout", attn_dropout)]:
         if not 0.0 <= p < 1.0:
@@ -32,67 +35,88 @@ def _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, ml
 
 # %% ../book/06_vit.ipynb #e10149ad
 class ViT(nn.Module):
-    """Vision Transformer (Dosovitskiy et al., 2020): `(B, channels, image_size, image_size)` → logits `(B, num_classes)`.
+    """Vision Transformer (Dosovitskiy et al., ICLR 2021).
 
+    `(B, channels, image_size, image_size)` images → `(B, num_classes)` logits.
     `pool='cls'` classifies the [CLS] token, `pool='mean'` the mean of the patch tokens.
-    `forward(images, return_attention=True)` also returns `depth` attention maps `(B, heads, T, T)`,
-    with `T = N+1` tokens (`N` for mean pooling). `self.config` holds the constructor arguments.
-    `self.cls_shortcut` (on for `pool='cls'`): without `return_attention`, the last block computes only the
-    [CLS] token, the one token the head reads. Same logits, fewer FLOPs; set it to False to run every token.
+    `forward(images, return_attention=True)` also returns `depth` attention maps
+    `(B, heads, T, T)`, with `T = N+1` tokens (`N` for mean pooling).
+    `self.config` holds the constructor arguments.
+    `self.cls_shortcut` (on for `pool='cls'`): without `return_attention`, the last block
+    computes only the [CLS] token, the one token the head reads. The same logits up to
+    float rounding, fewer FLOPs; set it to False to run every token through every block.
     """
 
-    def __init__(self, image_size: int = 32, patch_size: int = 4, num_classes: int = 10, dim: int = 192,
-                 depth: int = 6, heads: int = 3, mlp_dim: int = 384, channels: int = 3, dropout: float = 0.0,
-                 attn_dropout: float = 0.0, pool: str = "cls", pos_embedding: str = "learned",
-                 eps: float = 1e-6, qkv_bias: bool = True, fused: bool = False):
-        _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, mlp_dim, channels,
-                          dropout, attn_dropout, pool, pos_embedding)
+    def __init__(self, image_size: int = 32, patch_size: int = 4, num_classes: int = 10,
+                 dim: int = 192, depth: int = 6, heads: int = 3, mlp_dim: int = 384,
+                 channels: int = 3, dropout: float = 0.0, attn_dropout: float = 0.0,
+                 pool: str = "cls", pos_embedding: str = "learned", eps: float = 1e-6,
+                 qkv_bias: bool = True, fused: bool = False):
+        _check_vit_config(image_size, patch_size, num_classes, dim, depth, heads, mlp_dim,
+                          channels, dropout, attn_dropout, pool, pos_embedding)
         super().__init__()
-        self.config = dict(image_size=image_size, patch_size=patch_size, num_classes=num_classes, dim=dim,
-                           depth=depth, heads=heads, mlp_dim=mlp_dim, channels=channels, dropout=dropout,
-                           attn_dropout=attn_dropout, pool=pool, pos_embedding=pos_embedding, eps=eps,
-                           qkv_bias=qkv_bias, fused=fused)
+        self.config = dict(image_size=image_size, patch_size=patch_size,
+                           num_classes=num_classes, dim=dim, depth=depth, heads=heads,
+                           mlp_dim=mlp_dim, channels=channels, dropout=dropout,
+                           attn_dropout=attn_dropout, pool=pool,
+                           pos_embedding=pos_embedding, eps=eps, qkv_bias=qkv_bias,
+                           fused=fused)
         self.pool = pool
         self.cls_shortcut = pool == "cls"
-        self.embedding = ViTEmbedding(image_size, patch_size, channels, dim, pool, pos_embedding, dropout)
-        self.encoder = Encoder(dim, depth, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused)
+        self.embedding = ViTEmbedding(image_size, patch_size, channels, dim, pool,
+                                      pos_embedding, dropout)
+        self.encoder = Encoder(dim, depth, heads, mlp_dim, dropout, attn_dropout, eps,
+                               qkv_bias, fused)
         self.head = nn.Linear(dim, num_classes)
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Initialise the encoder's linear layers (timm's scheme) and the head (zero).
+
+        The embedding and the LayerNorms initialise themselves when they are built.
+        """
         for m in self.encoder.modules():
             if isinstance(m, nn.Linear):
-                nn.init.trunc_normal_(m.weight, std=0.02)
-                nn.init.zeros_(m.bias) if m.bias is not None else None
+                nn.init.trunc_normal_(m.weight, std=0.02)  # cut at ±2: never reached
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
     def forward(self, images: torch.Tensor, return_attention: bool = False):
         c, s = self.config["channels"], self.config["image_size"]
         if images.ndim != 4 or tuple(images.shape[1:]) != (c, s, s):
-            raise ValueError(f"ViT was built for images of shape (B, {c}, {s}, {s}), got {tuple(images.shape)}")
-        x = self.embedding(images)                                    # (B, T, dim)
-        if return_attention:
-            x, maps = self.encoder(x, return_attention=True)          # (B, T, dim), final LayerNorm applied
+            raise ValueError(f"ViT was built for images of shape (B, {c}, {s}, {s}), "
+                             f"got {tuple(images.shape)}")
+        x = self.embedding(images)                              # (B, T, dim)
+        if return_attention:                                    # final LayerNorm applied
+            x, maps = self.encoder(x, return_attention=True)    # (B, T, dim)
         elif self.pool == "cls" and self.cls_shortcut:
-            x = self.encoder(x, last_queries=1)                       # (B, 1, dim): the [CLS] token only
+            x = self.encoder(x, last_queries=1)                 # (B, 1, dim): [CLS] only
         else:
-            x = self.encoder(x)                                       # (B, T, dim)
-        x = x[:, 0] if self.pool == "cls" else x.mean(dim=1)          # (B, dim)
-        logits = self.head(x)                                         # (B, num_classes)
+            x = self.encoder(x)                                 # (B, T, dim)
+        x = x[:, 0] if self.pool == "cls" else x.mean(dim=1)    # (B, dim)
+        logits = self.head(x)                                   # (B, num_classes)
         return (logits, maps) if return_attention else logits
 
 # %% ../book/06_vit.ipynb #8a45f289
 CONFIGS = {
-    "vit_cifar": dict(image_size=32, patch_size=4, num_classes=10, dim=192, depth=6, heads=3, mlp_dim=384),
-    "vit_tiny": dict(image_size=224, patch_size=16, num_classes=1000, dim=192, depth=12, heads=3, mlp_dim=768),
-    "vit_small": dict(image_size=224, patch_size=16, num_classes=1000, dim=384, depth=12, heads=6, mlp_dim=1536),
-    "vit_base": dict(image_size=224, patch_size=16, num_classes=1000, dim=768, depth=12, heads=12, mlp_dim=3072),
+    "vit_cifar": dict(image_size=32, patch_size=4, num_classes=10, dim=192, depth=6,
+                      heads=3, mlp_dim=384),
+    "vit_tiny": dict(image_size=224, patch_size=16, num_classes=1000, dim=192, depth=12,
+                     heads=3, mlp_dim=768),
+    "vit_small": dict(image_size=224, patch_size=16, num_classes=1000, dim=384, depth=12,
+                      heads=6, mlp_dim=1536),
+    "vit_base": dict(image_size=224, patch_size=16, num_classes=1000, dim=768, depth=12,
+                     heads=12, mlp_dim=3072),
 }
 
 
 def vit_cifar(**overrides) -> ViT:
-    "The book's CIFAR-10 model: 32×32 images, patch 4, dim 192, depth 6, 3 heads, MLP 384."
+    """Chapter 6's CIFAR-10 size, used by the book's first training run.
+
+    32×32 images, patch 4, dim 192, depth 6, 3 heads, MLP 384.
+    """
     return ViT(**{**CONFIGS["vit_cifar"], **overrides})
 
 
@@ -102,12 +126,15 @@ def vit_tiny(**overrides) -> ViT:
 
 
 def vit_small(**overrides) -> ViT:
-    "ViT-S/16: dim 384, depth 12, 6 heads, MLP 1536, 224×224 images."
+    "ViT-S/16 (DeiT-Small): dim 384, depth 12, 6 heads, MLP 1536, 224×224 images."
     return ViT(**{**CONFIGS["vit_small"], **overrides})
 
 
 def vit_base(**overrides) -> ViT:
-    "ViT-B/16 of the paper: dim 768, depth 12, 12 heads, MLP 3072, 224×224 images, 86,567,656 parameters."
+    """ViT-B/16 of the paper: dim 768, depth 12, 12 heads, MLP 3072, 224×224 images.
+
+    86,567,656 parameters, as torchvision's `vit_b_16`.
+    """
     return ViT(**{**CONFIGS["vit_base"], **overrides})
 
 # %% ../book/06_vit.ipynb #84e53057
@@ -117,76 +144,100 @@ def _torchvision_pairs(depth: int):
              ("embedding.patch_embedding.proj.bias", "conv_proj.bias"),
              ("embedding.cls_token", "class_token"),
              ("embedding.pos_embedding", "encoder.pos_embedding"),
-             ("encoder.norm.weight", "encoder.ln.weight"), ("encoder.norm.bias", "encoder.ln.bias"),
+             ("encoder.norm.weight", "encoder.ln.weight"),
+             ("encoder.norm.bias", "encoder.ln.bias"),
              ("head.weight", "heads.head.weight"), ("head.bias", "heads.head.bias")]
     for i in range(depth):
         ours, tv = f"encoder.blocks.{i}.", f"encoder.layers.encoder_layer_{i}."
-        for a, b in [("norm1", "ln_1"), ("attn.qkv", "self_attention.in_proj"), ("attn.proj", "self_attention.out_proj"),
-                     ("norm2", "ln_2"), ("mlp.fc1", "mlp.0"), ("mlp.fc2", "mlp.3")]:
+        for a, b in [("norm1", "ln_1"), ("attn.qkv", "self_attention.in_proj"),
+                     ("attn.proj", "self_attention.out_proj"), ("norm2", "ln_2"),
+                     ("mlp.fc1", "mlp.0"), ("mlp.fc2", "mlp.3")]:
             sep = "_" if b.endswith("in_proj") else "."
-            pairs += [(ours + a + ".weight", tv + b + sep + "weight"), (ours + a + ".bias", tv + b + sep + "bias")]
+            pairs += [(ours + a + ".weight", tv + b + sep + "weight"),
+                      (ours + a + ".bias", tv + b + sep + "bias")]
     return pairs
 
 
 def from_torchvision(tv_model) -> ViT:
-    """Build a `ViT` with the weights of a `torchvision.models.VisionTransformer` (e.g. `vit_b_16()`).
+    """A `ViT` with the weights of a torchvision `VisionTransformer` (e.g. `vit_b_16()`).
 
-    Both models then give the same logits in eval mode.
+    The sizes, dropout rates and LayerNorm `eps` are read off `tv_model`. Both models then
+    give the same logits in eval mode, up to float rounding.
     """
     if getattr(tv_model.heads, "pre_logits", None) is not None:
-        raise ValueError("torchvision models with a representation layer (representation_size) have no "
-                         "counterpart in this book's ViT")
+        raise ValueError("torchvision models with a representation layer "
+                         "(representation_size) have no counterpart in this book's ViT")
     if tv_model.conv_proj.__class__ is not nn.Conv2d:
-        raise ValueError("torchvision models with a convolutional stem (conv_stem_configs) are not supported")
+        raise ValueError("torchvision models with a convolutional stem "
+                         "(conv_stem_configs) are not supported")
     first = tv_model.encoder.layers[0]
     model = ViT(image_size=tv_model.image_size, patch_size=tv_model.patch_size,
                 num_classes=tv_model.heads.head.out_features, dim=tv_model.hidden_dim,
                 depth=len(tv_model.encoder.layers), heads=first.self_attention.num_heads,
-                mlp_dim=tv_model.mlp_dim, channels=tv_model.conv_proj.in_channels, eps=first.ln_1.eps)
+                mlp_dim=tv_model.mlp_dim, channels=tv_model.conv_proj.in_channels,
+                dropout=tv_model.dropout, attn_dropout=tv_model.attention_dropout,
+                eps=first.ln_1.eps)
     tv_state = tv_model.state_dict()
     state = {}
     for ours, tv in _torchvision_pairs(model.config["depth"]):
         t = tv_state.pop(tv)
-        state[ours] = rearrange(t, "d c p1 p2 -> d (p1 p2 c)") if tv == "conv_proj.weight" else t
+        if tv == "conv_proj.weight":
+            t = rearrange(t, "d c p1 p2 -> d (p1 p2 c)")
+        state[ours] = t
     if tv_state:
-        raise ValueError(f"torchvision weights with no place in the book's ViT: {sorted(tv_state)[:5]}")
+        raise ValueError(f"torchvision weights with no place in the book's ViT: "
+                         f"{sorted(tv_state)[:5]}")
     model.load_state_dict(state, strict=True)
     return model
 
 
 def to_torchvision(model: ViT):
-    "The reverse of `from_torchvision`: a `torchvision.models.VisionTransformer` with this model's weights."
+    "The reverse of `from_torchvision`: a torchvision `VisionTransformer`, same weights."
+    from functools import partial
+
     from torchvision.models import VisionTransformer
     c = model.config
-    if c["pool"] != "cls" or c["pos_embedding"] == "sincos" or c["channels"] != 3 or not c["qkv_bias"]:
-        raise ValueError("only pool='cls', learned position embeddings, channels=3, qkv_bias=True ViTs have a "
+    if (c["pool"] != "cls" or c["pos_embedding"] == "sincos" or c["channels"] != 3
+            or not c["qkv_bias"]):
+        raise ValueError("only pool='cls', learned position embeddings ('learned' or "
+                         "'learned_sincos'), channels=3, qkv_bias=True ViTs have a "
                          f"torchvision counterpart; this one has {c}")
-    from functools import partial
-    tv = VisionTransformer(image_size=c["image_size"], patch_size=c["patch_size"], num_layers=c["depth"],
-                           num_heads=c["heads"], hidden_dim=c["dim"], mlp_dim=c["mlp_dim"],
-                           num_classes=c["num_classes"], norm_layer=partial(nn.LayerNorm, eps=c["eps"]))
+    tv = VisionTransformer(image_size=c["image_size"], patch_size=c["patch_size"],
+                           num_layers=c["depth"], num_heads=c["heads"],
+                           hidden_dim=c["dim"], mlp_dim=c["mlp_dim"],
+                           dropout=c["dropout"], attention_dropout=c["attn_dropout"],
+                           num_classes=c["num_classes"],
+                           norm_layer=partial(nn.LayerNorm, eps=c["eps"]))
     ours = model.state_dict()
+    pairs = _torchvision_pairs(c["depth"])
+    unused = sorted(set(ours) - {name for name, _ in pairs})
+    if unused:
+        raise ValueError(f"tensors of this ViT with no place in torchvision's: "
+                         f"{unused[:5]}")
     state = {}
-    for name, tv_name in _torchvision_pairs(c["depth"]):
-        t = ours[name]
-        state[tv_name] = (rearrange(t, "d (p1 p2 c) -> d c p1 p2", p1=c["patch_size"], p2=c["patch_size"])
-                          if tv_name == "conv_proj.weight" else t)
+    for name, tv_name in pairs:
+        t, p = ours[name], c["patch_size"]
+        if tv_name == "conv_proj.weight":
+            t = rearrange(t, "d (p1 p2 c) -> d c p1 p2", p1=p, p2=p)
+        state[tv_name] = t
     tv.load_state_dict(state, strict=True)
     return tv
 
 # %% ../book/06_vit.ipynb #3f14398a
 def vit_b_16_imagenet() -> ViT:
-    "ViT-B/16 with torchvision's ImageNet-1k weights (downloads about 330 MB on first use)."
+    "ViT-B/16 with torchvision's ImageNet-1k weights (a download of about 330 MB)."
     from torchvision.models import ViT_B_16_Weights, vit_b_16
     return from_torchvision(vit_b_16(weights=ViT_B_16_Weights.IMAGENET1K_V1))
 
 # %% ../book/06_vit.ipynb #563e9ef6
-def vit_flops(image_size: int = 32, patch_size: int = 4, num_classes: int = 10, dim: int = 192, depth: int = 6,
-              mlp_dim: int = 384, channels: int = 3, pool: str = "cls", cls_shortcut: bool = False, **_) -> int:
-    """Forward-pass FLOPs for one image, counting the matrix products only (a multiply-add is 2 FLOPs).
+def vit_flops(image_size: int = 32, patch_size: int = 4, num_classes: int = 10,
+              dim: int = 192, depth: int = 6, mlp_dim: int = 384, channels: int = 3,
+              pool: str = "cls", cls_shortcut: bool = False, **_) -> int:
+    """Forward-pass FLOPs for one image, counting the matrix products only.
 
-    `cls_shortcut=True` counts what `ViT` runs by default with `pool='cls'`: a last block that computes the
-    qkv projection for all `T` tokens but everything after it for the [CLS] token alone.
+    A multiply-add is 2 FLOPs. `cls_shortcut=True` counts what `ViT` runs by default with
+    `pool='cls'`: a last block that computes the qkv projection for all `T` tokens but
+    everything after it for the [CLS] token alone.
     """
     n = (image_size // patch_size) ** 2
     t = n + 1 if pool == "cls" else n
@@ -194,4 +245,5 @@ def vit_flops(image_size: int = 32, patch_size: int = 4, num_classes: int = 10, 
     last = per_block
     if cls_shortcut and pool == "cls":
         last = 2 * t * 3 * dim * dim + 4 * t * dim + 2 * dim * dim + 4 * dim * mlp_dim
-    return 2 * n * patch_size * patch_size * channels * dim + (depth - 1) * per_block + last + 2 * dim * num_classes
+    patches = 2 * n * patch_size * patch_size * channels * dim
+    return patches + (depth - 1) * per_block + last + 2 * dim * num_classes
