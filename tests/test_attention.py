@@ -127,3 +127,40 @@ def test_fast_path_matches_teaching_path_under_bf16_autocast(device):
     torch.testing.assert_close(out, ref, rtol=0.05, atol=0.02)
     for (name, a), b in zip(teach.named_parameters(), fast.parameters()):
         torch.testing.assert_close(b.grad, a.grad, rtol=0.1, atol=2e-2, msg=name)
+
+
+@pytest.mark.parametrize("dim,heads", [(192, 3), (48, 6), (8, 1)])
+def test_layer_is_the_multihead_equation(dim, heads):
+    "MultiHead(X) = Concat(head_1, ..., head_h) W_O, head_i = Attention(X W_Q^i, X W_K^i, X W_V^i)."
+    torch.manual_seed(3)
+    layer = MultiHeadSelfAttention(dim, heads).eval()
+    x = torch.randn(2, 9, dim)
+    d = dim // heads
+    W, b = layer.qkv.weight.T, layer.qkv.bias
+    heads_out = []
+    for i in range(heads):
+        Q, K, V = (x @ W[:, p * dim + i * d:p * dim + (i + 1) * d] + b[p * dim + i * d:p * dim + (i + 1) * d]
+                   for p in range(3))
+        heads_out.append(torch.softmax(Q @ K.transpose(-2, -1) / math.sqrt(d), -1) @ V)
+    expected = torch.cat(heads_out, -1) @ layer.proj.weight.T + layer.proj.bias
+    torch.testing.assert_close(layer(x), expected)
+
+
+def test_qkv_split_and_merge_layout():
+    "The 3D features are read as (three, heads, head_dim); the merge puts the heads side by side."
+    from einops import rearrange
+    B, N, h, d = 2, 4, 3, 2
+    D = h * d
+    features = torch.arange(3 * D).expand(B, N, 3 * D)
+    q, k, v = rearrange(features, "b n (three h d) -> three b h n d", three=3, h=h)
+    assert q.shape == k.shape == v.shape == (B, h, N, d)
+    for i in range(h):
+        head = torch.arange(i * d, (i + 1) * d)
+        assert (q[:, i] == head).all() and (k[:, i] == D + head).all() and (v[:, i] == 2 * D + head).all()
+    assert torch.equal(rearrange(q, "b h n d -> b n (h d)"), features[..., :D])
+
+
+def test_floor_division_is_the_floor_of_the_scaled_score():
+    q, k = torch.randn(1, 65, 64), torch.randn(1, 65, 64)
+    scores = q @ k.transpose(-2, -1)
+    torch.testing.assert_close(scores // math.sqrt(64), torch.floor(scores / 8), rtol=0, atol=0)

@@ -14,54 +14,69 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
                                  dropout_p: float = 0.0, training: bool = False):
     """softmax(q kᵀ / √d) v, written out. Returns `(output, weights)`.
 
-    `q`, `k`, `v`: `(..., N, d)`, e.g. `(B, heads, N, head_dim)`.
-    `weights`: `(..., N, N)`, each row sums to 1 (before dropout). `output`: `(..., N, d)`.
+    `q`: `(..., N_q, d)`, `k` and `v`: `(..., N, d)`, e.g. `(B, heads, N, head_dim)`.
+    `weights`: `(..., N_q, N)`, each row sums to 1 (before dropout).
+    `output`: `(..., N_q, d)`.
     """
-    scale = q.shape[-1] ** -0.5             # true division by √d: not `// d**0.5` (floor division)
+    scale = q.shape[-1] ** -0.5       # true division by √d: not `// d**0.5` (floor)
     scores = (q * scale) @ k.transpose(-2, -1)
-    weights = scores.softmax(dim=-1)        # over the keys: each query's weights sum to one
-    attn = F.dropout(weights, p=dropout_p, training=training) if dropout_p > 0 else weights
+    weights = scores.softmax(dim=-1)  # over the keys: each query's weights sum to one
+    if dropout_p > 0:
+        attn = F.dropout(weights, p=dropout_p, training=training)
+    else:
+        attn = weights
     return attn @ v, weights
 
 # %% ../book/04_attention.ipynb #551776d6
 class MultiHeadSelfAttention(nn.Module):
-    """Multi-head self-attention: fused qkv projection, per-head attention, output projection.
+    """Multi-head self-attention: fused qkv projection, per-head attention, output
+    projection.
 
-    `(B, N, dim)` → `(B, N, dim)`; with `return_attention=True` also the weights `(B, heads, N, N)`.
-    `dropout` acts on the output projection, `attn_dropout` on the attention weights.
-    `fused=True` uses `torch.nn.functional.scaled_dot_product_attention` (same maths, no weights returned).
-    `queries=k` computes only the first `k` tokens' outputs, `(B, k, dim)` (weights `(B, heads, k, N)`); every
-    token still supplies keys and values. The ViT's last block uses it for the [CLS] token (Chapter 6).
-    Parameters `qkv` (dim → 3·dim, ordered q, k, v) and `proj` map to timm's `attn.qkv`/`attn.proj`
-    and to `nn.MultiheadAttention`'s `in_proj_*`/`out_proj`.
+    `(B, N, dim)` → `(B, N, dim)`; with `return_attention=True` also the weights
+    `(B, heads, N, N)`. `dropout` acts on the output projection, `attn_dropout` on the
+    attention weights. `fused=True` uses
+    `torch.nn.functional.scaled_dot_product_attention` (same maths, no weights
+    returned). `queries=k` computes only the first `k` tokens' outputs, `(B, k, dim)`
+    (weights `(B, heads, k, N)`); every token still supplies keys and values. The
+    ViT's last block uses it for the [CLS] token (Chapter 6). Parameters `qkv`
+    (dim → 3·dim, ordered q, k, v) and `proj` map to timm's `attn.qkv`/`attn.proj` and
+    to `nn.MultiheadAttention`'s `in_proj_*`/`out_proj`.
     """
 
-    def __init__(self, dim: int, heads: int, dropout: float = 0.0, attn_dropout: float = 0.0,
-                 qkv_bias: bool = True, fused: bool = False):
+    def __init__(self, dim: int, heads: int, dropout: float = 0.0,
+                 attn_dropout: float = 0.0, qkv_bias: bool = True,
+                 fused: bool = False):
         super().__init__()
         if heads <= 0 or dim <= 0:
-            raise ValueError(f"dim and heads must be positive, got dim={dim}, heads={heads}")
+            raise ValueError("dim and heads must be positive, "
+                             f"got dim={dim}, heads={heads}")
         if dim % heads != 0:
-            raise ValueError(f"dim={dim} is not divisible by heads={heads}: each head needs dim/heads features")
+            raise ValueError(f"dim={dim} is not divisible by heads={heads}: "
+                             "each head needs dim/heads features")
         for name, p in [("dropout", dropout), ("attn_dropout", attn_dropout)]:
             if not 0.0 <= p < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {p}")
         self.dim, self.heads, self.head_dim = dim, heads, dim // heads
         self.attn_dropout, self.fused = attn_dropout, fused
-        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
-        self.proj = nn.Linear(dim, dim)
+        self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)  # X W_Q^i, X W_K^i, X W_V^i
+        self.proj = nn.Linear(dim, dim)                    # W_O
         self.proj_dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False, queries: int | None = None):
+    def forward(self, x: torch.Tensor, return_attention: bool = False,
+                queries: int | None = None):
         if x.ndim != 3 or x.shape[-1] != self.dim:
-            raise ValueError(f"MultiHeadSelfAttention expects (B, N, {self.dim}), got shape {tuple(x.shape)}")
-        q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads)
+            raise ValueError(f"MultiHeadSelfAttention expects (B, N, {self.dim}), "
+                             f"got shape {tuple(x.shape)}")
+        q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d",
+                            three=3, h=self.heads)
         if queries is not None:
             q = q[:, :, :queries]
         p = self.attn_dropout if self.training else 0.0
         if self.fused and not return_attention:
             out, weights = F.scaled_dot_product_attention(q, k, v, dropout_p=p), None
         else:
-            out, weights = scaled_dot_product_attention(q, k, v, dropout_p=p, training=self.training)
-        out = self.proj_dropout(self.proj(rearrange(out, "b h n d -> b n (h d)")))
+            out, weights = scaled_dot_product_attention(q, k, v, dropout_p=p,
+                                                        training=self.training)
+        out = rearrange(out, "b h n d -> b n (h d)")       # Concat(head_1..head_h)
+        out = self.proj_dropout(self.proj(out))
         return (out, weights) if return_attention else out
