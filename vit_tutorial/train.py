@@ -19,7 +19,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import CIFAR10_MEAN, CIFAR10_STD, CIFAR10Tensors, load_cifar10
-from .performance import autocast, bf16_supported, default_device, fused_attention_default, train_step
+from .performance import (
+    autocast, bf16_supported, default_device, fused_attention_default, train_step)
 from .vit import ViT
 
 # %% auto #0
@@ -28,24 +29,31 @@ __all__ = ['CONFIGS', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augment
            'load_weights', 'main']
 
 # %% ../book/07_training.ipynb #be1cad68
-def cifar10_splits(val_size: int = 5000, seed: int = 0, root=None, subset: int | None = None):
-    """`(train, val, test)` CIFAR-10 splits as `CIFAR10Tensors`; `val` is a seeded random part of the training set.
+def cifar10_splits(val_size: int = 5000, seed: int = 0, root=None,
+                   subset: int | None = None):
+    """`(train, val, test)` CIFAR-10 splits as `CIFAR10Tensors`.
 
-    `subset`: keep only this many training images and `subset // 4` validation and test images (for smoke runs).
+    `val` is a seeded random part of the training set. `subset`: keep only this many
+    training images and `subset // 4` validation and test images (for smoke runs).
     """
     full, test = load_cifar10(train=True, root=root), load_cifar10(train=False, root=root)
     perm = torch.randperm(len(full), generator=torch.Generator().manual_seed(seed))
     val_idx, train_idx = perm[:val_size], perm[val_size:]
     if subset is not None:  # random subsets: the JPEG copy is stored class by class
         train_idx, val_idx = train_idx[:subset], val_idx[: max(subset // 4, 1)]
-        test_idx = torch.randperm(len(test), generator=torch.Generator().manual_seed(seed))[: max(subset // 4, 1)]
+        generator = torch.Generator().manual_seed(seed)
+        test_idx = torch.randperm(len(test), generator=generator)[: max(subset // 4, 1)]
         test = CIFAR10Tensors(test.images[test_idx], test.labels[test_idx], test.source)
     pick = lambda idx: CIFAR10Tensors(full.images[idx], full.labels[idx], full.source)
     return pick(train_idx), pick(val_idx), test
 
 # %% ../book/07_training.ipynb #8e4ac98a
 def train_transform(augment: str = "basic"):
-    "Per-image augmentation for `uint8` `(3, 32, 32)` tensors: 'none', 'basic' (crop + flip) or 'trivial' (+ TrivialAugment)."
+    """Per-image augmentation for `uint8` `(3, 32, 32)` tensors.
+
+    'none', 'basic' (random crop with padding 4, and horizontal flip) or 'trivial'
+    (basic, then TrivialAugment).
+    """
     from torchvision.transforms import v2
     if augment == "none":
         return None
@@ -58,23 +66,27 @@ def train_transform(augment: str = "basic"):
 
 
 def batch_mix(mix: str = "none", num_classes: int = 10):
-    """Batch-level augmentation, or None for 'none': 'mixup', 'cutmix', or 'mixup_cutmix' (one of the two per batch).
+    """Batch-level augmentation, or None for 'none'.
 
-    The returned callable maps float images `(B, 3, H, W)` and labels `(B,)` to mixed images and soft labels `(B, num_classes)`.
+    'mixup', 'cutmix', or 'mixup_cutmix' (one of the two per batch). The returned
+    callable maps float images `(B, 3, H, W)` and labels `(B,)` to mixed images and soft
+    labels `(B, num_classes)`.
     """
     from torchvision.transforms import v2
-    mixers = {"mixup": v2.MixUp(alpha=0.8, num_classes=num_classes), "cutmix": v2.CutMix(alpha=1.0, num_classes=num_classes)}
+    mixers = {"mixup": v2.MixUp(alpha=0.8, num_classes=num_classes),
+              "cutmix": v2.CutMix(alpha=1.0, num_classes=num_classes)}
     if mix == "none":
         return None
     if mix == "mixup_cutmix":
         return v2.RandomChoice(list(mixers.values()))
     if mix not in mixers:
-        raise ValueError(f"mix must be 'none', 'mixup', 'cutmix' or 'mixup_cutmix', got {mix!r}")
+        raise ValueError("mix must be 'none', 'mixup', 'cutmix' or 'mixup_cutmix', "
+                         f"got {mix!r}")
     return mixers[mix]
 
 
 class Augmented(torch.utils.data.Dataset):
-    "A `CIFAR10Tensors` split with a per-image transform: items are `(uint8 (3, 32, 32), label)`."
+    "A `CIFAR10Tensors` split with a per-image transform; items: `(uint8 image, label)`."
 
     def __init__(self, data: CIFAR10Tensors, transform=None):
         self.data, self.transform = data, transform
@@ -88,7 +100,7 @@ class Augmented(torch.utils.data.Dataset):
 
 
 def normalize(images: torch.Tensor) -> torch.Tensor:
-    "`uint8` `(B, 3, H, W)` → float, standardised per channel with the CIFAR-10 mean and std."
+    "`uint8` `(B, 3, H, W)` → float, standardised per channel (CIFAR-10 mean and std)."
     mean = torch.tensor(CIFAR10_MEAN, device=images.device).view(1, 3, 1, 1)
     std = torch.tensor(CIFAR10_STD, device=images.device).view(1, 3, 1, 1)
     return (images.float() / 255 - mean) / std
@@ -96,7 +108,7 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 # %% ../book/07_training.ipynb #3bd011f7
 @dataclass
 class TrainConfig:
-    "Everything that defines a training run. `model` holds the `ViT` constructor arguments."
+    "Everything that defines a training run; `model` holds the `ViT` arguments."
     name: str
     model: dict
     epochs: int
@@ -113,48 +125,62 @@ class TrainConfig:
     seed: int = 0
     bf16: bool = True
     eval_test: bool = True
-    num_workers: int = 0  # DataLoader processes for augmentation: on a GPU the per-image transforms are the bottleneck
+    # DataLoader processes for augmentation (on a GPU the per-image transforms are the
+    # bottleneck)
+    num_workers: int = 0
     notes: str = ""
 
 
 CONFIGS = {
-    "cifar10_cpu": TrainConfig(  # chosen on the validation split: see "Choosing the recipe" below
-        name="cifar10_cpu", epochs=30, batch_size=128, lr=1e-3, weight_decay=0.05, warmup_epochs=1,
-        model=dict(image_size=32, patch_size=4, num_classes=10, dim=96, depth=6, heads=3, mlp_dim=192,
-                   pos_embedding="learned_sincos"),
-        notes="the book's run: under 30 minutes on 2 CPU cores"),
+    "cifar10_cpu": TrainConfig(  # chosen on the validation split ("Choosing the recipe")
+        name="cifar10_cpu", epochs=30, batch_size=128, lr=1e-3, weight_decay=0.05,
+        warmup_epochs=1,
+        model=dict(image_size=32, patch_size=4, num_classes=10, dim=96, depth=6, heads=3,
+                   mlp_dim=192, pos_embedding="learned_sincos"),
+        notes="the book's run: 29 minutes on a 2-core AMD EPYC with AVX-512 BF16, "
+              "bf16 autocast (about 2.6 hours in float32 on a 2-core AVX2-only EPYC)"),
     "cifar10_gpu": TrainConfig(
-        name="cifar10_gpu", epochs=200, batch_size=512, lr=1e-3, weight_decay=0.05, warmup_epochs=5,
-        augment="trivial", num_workers=8,
-        model=dict(image_size=32, patch_size=4, num_classes=10, dim=384, depth=7, heads=6, mlp_dim=768, dropout=0.1),
-        notes="a longer recipe for a GPU: run once for the book, on one H100 (Chapter 7)"),
+        name="cifar10_gpu", epochs=200, batch_size=512, lr=1e-3, weight_decay=0.05,
+        warmup_epochs=5, augment="trivial", num_workers=8,
+        model=dict(image_size=32, patch_size=4, num_classes=10, dim=384, depth=7, heads=6,
+                   mlp_dim=768, dropout=0.1),
+        notes="a longer recipe for a GPU: run once for the book, on one H100, bf16 "
+              "autocast (Chapter 7)"),
     "smoke": TrainConfig(
-        name="smoke", epochs=3, batch_size=64, lr=2e-3, warmup_epochs=0.5, subset=512, eval_test=True,
-        model=dict(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=2, mlp_dim=128),
-        notes="a few seconds: tests and CI"),
+        name="smoke", epochs=3, batch_size=64, lr=2e-3, warmup_epochs=0.5, subset=512,
+        eval_test=True,
+        model=dict(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=2,
+                   mlp_dim=128),
+        notes="a tiny run for tests and CI"),
 }
 
 
 def get_config(name: str, **overrides) -> TrainConfig:
     "A named configuration, with keyword overrides (e.g. `epochs=2`)."
     if name not in CONFIGS:
-        raise ValueError(f"unknown config {name!r}; valid names: {', '.join(sorted(CONFIGS))}")
+        raise ValueError(f"unknown config {name!r}; "
+                         f"valid names: {', '.join(sorted(CONFIGS))}")
     return replace(CONFIGS[name], **overrides)
 
 # %% ../book/07_training.ipynb #4fa2e01a
 def param_groups(model: nn.Module, weight_decay: float):
-    "Two AdamW groups: decay for weight matrices; none for norms, biases, the [CLS] token and positions."
+    "AdamW groups: decay on weight matrices; none on norms, biases, [CLS], positions."
     decay, no_decay = [], []
     for name, p in model.named_parameters():
         if not p.requires_grad:
             continue
         skip = p.ndim <= 1 or name.endswith(("cls_token", "pos_embedding"))
         (no_decay if skip else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    return [{"params": decay, "weight_decay": weight_decay},
+            {"params": no_decay, "weight_decay": 0.0}]
 
 
 def warmup_cosine(optimizer, warmup_steps: int, total_steps: int):
-    "Linear warm-up from 0 to the base learning rate, then cosine decay to 0; call `.step()` every step."
+    """Linear warm-up to the base learning rate, then cosine decay to 0.
+
+    Call `.step()` after every optimizer step; the first step uses `1 / warmup_steps` of
+    the base rate.
+    """
     def factor(step):
         if step < warmup_steps:
             return (step + 1) / warmup_steps
@@ -164,10 +190,15 @@ def warmup_cosine(optimizer, warmup_steps: int, total_steps: int):
 
 # %% ../book/07_training.ipynb #7a94c7e4
 @torch.no_grad()
-def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, device=None, bf16: bool = False,
-             return_predictions: bool = False) -> dict:
-    "Mean cross-entropy and accuracy of `model` on `data`; with `return_predictions`, also the `(N,)` predicted classes."
-    device = torch.device(device) if device is not None else next(model.parameters()).device
+def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, device=None,
+             bf16: bool = False, return_predictions: bool = False) -> dict:
+    """Mean cross-entropy and accuracy of `model` on `data`.
+
+    With `return_predictions`, also the `(N,)` predicted classes.
+    """
+    if device is None:
+        device = next(model.parameters()).device
+    device = torch.device(device)
     was_training = model.training
     model.eval()
     total_loss, correct, preds = 0.0, 0, []
@@ -197,18 +228,26 @@ def save_checkpoint(path, **state) -> None:
 
 
 def load_checkpoint(path) -> dict:
-    "Load a checkpoint safely (`weights_only=True`); a missing, truncated or corrupt file gives a clear error."
+    """Load a checkpoint with `weights_only=True`.
+
+    A missing, truncated or corrupt file, or one that holds more than tensors and plain
+    Python values, gives a clear error.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as err:
-        raise ValueError(f"checkpoint {path} is truncated or corrupt, or holds more than tensors, and cannot be loaded safely "
-                         f"({type(err).__name__}: {str(err).splitlines()[0][:120]})") from None
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile,
+            ValueError, OSError) as err:
+        raise ValueError(f"checkpoint {path} is truncated or corrupt, or holds more than "
+                         "tensors, and cannot be loaded safely "
+                         f"({type(err).__name__}: "
+                         f"{str(err).splitlines()[0][:120]})") from None
     missing = {"model", "optimizer", "scheduler", "epoch", "config"} - set(state)
     if missing:
-        raise ValueError(f"checkpoint {path} is not a vit_tutorial training checkpoint: missing {sorted(missing)}")
+        raise ValueError(f"checkpoint {path} is not a vit_tutorial training checkpoint: "
+                         f"missing {sorted(missing)}")
     return state
 
 # %% ../book/07_training.ipynb #e5513030
@@ -224,14 +263,16 @@ def _progress(iterable, enabled: bool, **kwargs):
     return tqdm(iterable, **kwargs)
 
 
-def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool | None = None,
-          stop_after: int | None = None, data=None, device=None, log=print) -> list[dict]:
-    """Train a `ViT` as `config` says; returns the history (one dict of metrics per epoch).
+def train(config: TrainConfig | str, out_dir=None, resume=None,
+          progress: bool | None = None, stop_after: int | None = None, data=None,
+          device=None, log=print) -> list[dict]:
+    """Train a `ViT` as `config` says; returns the history (a dict of metrics per epoch).
 
-    `out_dir`: where `metrics.json`, `checkpoint.pt` and `final.safetensors` go (rank 0 only; None: nothing written).
-    `resume`: a checkpoint to continue from. `progress`: tqdm bars (default: off under CI or when stderr is not a terminal).
-    `stop_after`: stop after this many epochs in this call, as if interrupted (for testing `resume`).
-    `data`: optional `(train, val, test)` splits, instead of loading CIFAR-10.
+    `out_dir`: where `metrics.json`, `checkpoint.pt` and `final.safetensors` go (rank 0
+    only; None: nothing written). `resume`: a checkpoint to continue from. `progress`:
+    tqdm bars (default: off under CI or when stderr is not a terminal). `stop_after`: stop
+    after this many epochs in this call, as if interrupted (for testing `resume`). `data`:
+    optional `(train, val, test)` splits, instead of loading CIFAR-10.
     """
     cfg = get_config(config) if isinstance(config, str) else config
     world, rank, local_rank = _dist_info()
@@ -239,16 +280,24 @@ def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool |
     if distributed:
         import torch.distributed as dist
         local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world))
-        if torch.cuda.is_available() and local_world > torch.cuda.device_count():  # NCCL needs a GPU per process
-            raise ValueError(f"{local_world} processes per node but {torch.cuda.device_count()} CUDA device(s): start at most "
-                             f"one process per GPU (torchrun --nproc_per_node={torch.cuda.device_count()}), or hide the "
-                             f"GPUs (CUDA_VISIBLE_DEVICES=) to train on the CPU with gloo")
+        if torch.cuda.is_available():  # NCCL needs a GPU per process
+            n_gpus = torch.cuda.device_count()
+            if local_world > n_gpus:
+                raise ValueError(f"{local_world} processes per node but {n_gpus} CUDA "
+                                 "device(s): start at most one process per GPU (torchrun "
+                                 f"--nproc_per_node={n_gpus}), or hide the GPUs "
+                                 "(CUDA_VISIBLE_DEVICES=) to train on the CPU with gloo")
         if not dist.is_initialized():
             dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         if cfg.batch_size % world:
-            raise ValueError(f"batch_size={cfg.batch_size} is not divisible by the {world} processes")
-    device = torch.device(device) if device is not None else (
-        torch.device("cuda", local_rank) if torch.cuda.is_available() and distributed else default_device())
+            raise ValueError(f"batch_size={cfg.batch_size} is not divisible by the "
+                             f"{world} processes")
+    if device is not None:
+        device = torch.device(device)
+    elif torch.cuda.is_available() and distributed:
+        device = torch.device("cuda", local_rank)
+    else:
+        device = default_device()
     bf16 = cfg.bf16 and bf16_supported(device)
     if progress is None:
         progress = not os.environ.get("CI") and sys.stderr.isatty()
@@ -256,20 +305,29 @@ def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool |
     log = log if rank == 0 else (lambda *a, **k: None)
 
     torch.manual_seed(cfg.seed)
-    train_data, val_data, test_data = data if data is not None else cifar10_splits(cfg.val_size, cfg.seed, subset=cfg.subset)
-    # the attention path measured fastest on this kind of device (Appendix C), unless the config says otherwise
+    if data is not None:
+        train_data, val_data, test_data = data
+    else:
+        train_data, val_data, test_data = cifar10_splits(cfg.val_size, cfg.seed,
+                                                         subset=cfg.subset)
+    # the attention path measured fastest on this kind of device (Appendix C), unless the
+    # config says otherwise
     model = ViT(**{"fused": fused_attention_default(device), **cfg.model}).to(device)
     optimizer = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr)
     per_rank_batch = cfg.batch_size // world
-    steps_per_epoch = math.ceil(len(train_data) / cfg.batch_size) if not distributed else \
-        math.ceil(math.ceil(len(train_data) / world) / per_rank_batch)
-    scheduler = warmup_cosine(optimizer, max(1, int(cfg.warmup_epochs * steps_per_epoch)), cfg.epochs * steps_per_epoch)
+    if distributed:
+        steps_per_epoch = math.ceil(math.ceil(len(train_data) / world) / per_rank_batch)
+    else:
+        steps_per_epoch = math.ceil(len(train_data) / cfg.batch_size)
+    scheduler = warmup_cosine(optimizer, max(1, int(cfg.warmup_epochs * steps_per_epoch)),
+                              cfg.epochs * steps_per_epoch)
     history, start_epoch = [], 0
     if resume is not None:
         state = load_checkpoint(resume)
         if state["config"] != asdict(cfg):
-            raise ValueError(f"checkpoint {resume} was written by a different configuration; "
-                             f"resume with the same config ({state['config'].get('name')!r})")
+            raise ValueError(f"checkpoint {resume} was written by a different "
+                             "configuration; resume with the same config "
+                             f"({state['config'].get('name')!r})")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -277,75 +335,97 @@ def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool |
         torch.set_rng_state(state["rng"])
     net = model
     if distributed:
-        net = nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if device.type == "cuda" else None)
+        device_ids = [local_rank] if device.type == "cuda" else None
+        net = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
 
     dataset = Augmented(train_data, train_transform(cfg.augment))
     mixer = batch_mix(cfg.mix)
-    sampler = torch.utils.data.distributed.DistributedSampler(dataset, world, rank, shuffle=True, seed=cfg.seed) \
-        if distributed else None
+    sampler = None
+    if distributed:
+        sampler = torch.utils.data.distributed.DistributedSampler(
+            dataset, world, rank, shuffle=True, seed=cfg.seed)
     out = Path(out_dir) if out_dir is not None and rank == 0 else None
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{cfg.name}: {n_params:,} parameters | {len(train_data):,} train / {len(val_data):,} val images | "
-        f"device {device.type}{' with bf16 autocast' if bf16 else ''}{f' | {world} processes' if distributed else ''}")
+    log(f"{cfg.name}: {n_params:,} parameters | "
+        f"{len(train_data):,} train / {len(val_data):,} val images | "
+        f"device {device.type}{' with bf16 autocast' if bf16 else ''}"
+        f"{f' | {world} processes' if distributed else ''}")
     wall = history[-1]["wall_time_s"] if history else 0.0
     for epoch in range(start_epoch, cfg.epochs):
         if stop_after is not None and epoch - start_epoch >= stop_after:
             break
-        torch.manual_seed(cfg.seed * 1000 + epoch * 10 + rank)  # shuffling, augmentation, dropout: fixed per epoch
+        # shuffling, augmentation, dropout: fixed per epoch
+        torch.manual_seed(cfg.seed * 1000 + epoch * 10 + rank)
         if sampler is not None:
             sampler.set_epoch(epoch)
-        # workers draw their seeds from the generator just seeded, so their augmentation is repeatable too
-        loader = torch.utils.data.DataLoader(dataset, batch_size=per_rank_batch, shuffle=sampler is None,
-                                             sampler=sampler, drop_last=False, num_workers=cfg.num_workers,
+        # workers draw their seeds from the generator just seeded, so their augmentation
+        # is repeatable too
+        loader = torch.utils.data.DataLoader(dataset, batch_size=per_rank_batch,
+                                             shuffle=sampler is None, sampler=sampler,
+                                             drop_last=False, num_workers=cfg.num_workers,
                                              pin_memory=device.type == "cuda")
         t0 = time.perf_counter()
         loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
-        bar = _progress(loader, progress, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False)
+        bar = _progress(loader, progress, desc=f"epoch {epoch + 1}/{cfg.epochs}",
+                        leave=False)
         for step, (images, labels) in enumerate(bar):
-            images, labels = normalize(images.to(device, non_blocking=True)), labels.to(device, non_blocking=True)
-            if mixer is not None:  # soft labels (B, 10); "accuracy" then counts the dominant label
+            images = normalize(images.to(device, non_blocking=True))
+            labels = labels.to(device, non_blocking=True)
+            if mixer is not None:
+                # soft labels (B, 10); "accuracy" then counts the dominant label
                 images, labels = mixer(images, labels)
-            loss, right = train_step(net, optimizer, images, labels, bf16=bf16, label_smoothing=cfg.label_smoothing,
+            loss, right = train_step(net, optimizer, images, labels, bf16=bf16,
+                                     label_smoothing=cfg.label_smoothing,
                                      max_grad_norm=cfg.max_grad_norm, scheduler=scheduler)
             loss_sum += loss.cpu() * len(labels)
             correct += right.cpu()
             seen += len(labels)
             if progress and step % 10 == 0:
-                bar.set_postfix(loss=f"{loss_sum.item() / seen:.3f}", acc=f"{correct.item() / seen:.3f}",
+                bar.set_postfix(loss=f"{loss_sum.item() / seen:.3f}",
+                                acc=f"{correct.item() / seen:.3f}",
                                 lr=f"{optimizer.param_groups[0]['lr']:.2e}",
                                 img_s=f"{seen * world / (time.perf_counter() - t0):.0f}")
         train_time = time.perf_counter() - t0
         val = evaluate(model, val_data, device=device, bf16=bf16)
         wall += time.perf_counter() - t0
-        record = {"epoch": epoch + 1, "train_loss": loss_sum.item() / seen, "train_accuracy": correct.item() / seen,
+        record = {"epoch": epoch + 1, "train_loss": loss_sum.item() / seen,
+                  "train_accuracy": correct.item() / seen,
                   "val_loss": val["loss"], "val_accuracy": val["accuracy"],
-                  "lr": optimizer.param_groups[0]["lr"], "img_per_s": seen * world / train_time, "wall_time_s": wall}
-        if cfg.eval_test:  # for the report only (nothing in training reads it), so timed apart from wall_time_s
+                  "lr": optimizer.param_groups[0]["lr"],
+                  "img_per_s": seen * world / train_time, "wall_time_s": wall}
+        if cfg.eval_test:  # for the report only (training never reads it), timed apart
             t1 = time.perf_counter()
             test = evaluate(model, test_data, device=device, bf16=bf16)
             record.update(test_loss=test["loss"], test_accuracy=test["accuracy"])
-            if epoch + 1 == cfg.epochs:  # the reported figure: float32, repeatable on any machine
+            if epoch + 1 == cfg.epochs:
+                # the reported figure: float32, repeatable on one machine (same software)
                 test = evaluate(model, test_data, device=device, bf16=False)
-                record.update(test_loss_fp32=test["loss"], test_accuracy_fp32=test["accuracy"])
+                record.update(test_loss_fp32=test["loss"],
+                              test_accuracy_fp32=test["accuracy"])
             record["test_eval_s"] = time.perf_counter() - t1
         history.append(record)
-        log(f"epoch {epoch + 1:>3}/{cfg.epochs} | train loss {record['train_loss']:.3f} acc {record['train_accuracy']:.3f} | "
+        log(f"epoch {epoch + 1:>3}/{cfg.epochs} | train loss {record['train_loss']:.3f} "
+            f"acc {record['train_accuracy']:.3f} | "
             f"val loss {record['val_loss']:.3f} acc {record['val_accuracy']:.3f}"
-            + (f" | test acc {record['test_accuracy']:.4f}" if "test_accuracy" in record else "")
+            + (f" | test acc {record['test_accuracy']:.4f}"
+               if "test_accuracy" in record else "")
             + f" | {record['img_per_s']:.0f} img/s | {wall / 60:.1f} min")
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / "metrics.json").write_text(json.dumps(history, indent=1))
-            save_checkpoint(out / "checkpoint.pt", model=model.state_dict(), optimizer=optimizer.state_dict(),
-                            scheduler=scheduler.state_dict(), epoch=epoch, config=asdict(cfg),
-                            history=json.dumps(history), rng=torch.get_rng_state())
+            save_checkpoint(out / "checkpoint.pt", model=model.state_dict(),
+                            optimizer=optimizer.state_dict(),
+                            scheduler=scheduler.state_dict(), epoch=epoch,
+                            config=asdict(cfg), history=json.dumps(history),
+                            rng=torch.get_rng_state())
     if out is not None and history and history[-1]["epoch"] == cfg.epochs:
         save_weights(model, cfg, out / "final")
     if distributed:
         import torch.distributed as dist
         flat = torch.cat([p.detach().float().flatten().cpu() for p in model.parameters()])
         sums = [torch.zeros(2) for _ in range(world)]
-        dist.all_gather(sums, torch.stack([flat.sum(), (flat * (torch.arange(len(flat)) % 97)).sum()]))
+        weights = torch.arange(len(flat)) % 97
+        dist.all_gather(sums, torch.stack([flat.sum(), (flat * weights).sum()]))
         if history:
             history[-1]["rank_checksums"] = [s.tolist() for s in sums]
             if out is not None:
@@ -355,12 +435,14 @@ def train(config: TrainConfig | str, out_dir=None, resume=None, progress: bool |
 
 # %% ../book/07_training.ipynb #8fbe7c3e
 def save_weights(model: ViT, config: TrainConfig, stem) -> None:
-    "Write `stem.safetensors` (the weights) and `stem.json` (the training config and `ViT` arguments)."
+    "Write `stem.safetensors` (weights) and `stem.json` (train config, `ViT` arguments)."
     from safetensors.torch import save_file
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}, str(stem) + ".safetensors")
-    Path(str(stem) + ".json").write_text(json.dumps({"train_config": asdict(config), "model": model.config}, indent=1))
+    tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(tensors, str(stem) + ".safetensors")
+    meta = {"train_config": asdict(config), "model": model.config}
+    Path(str(stem) + ".json").write_text(json.dumps(meta, indent=1))
 
 
 def load_weights(stem, device="cpu") -> ViT:
@@ -371,7 +453,8 @@ def load_weights(stem, device="cpu") -> ViT:
     weights, meta = Path(str(stem) + ".safetensors"), Path(str(stem) + ".json")
     for f in (weights, meta):
         if not f.is_file():
-            raise FileNotFoundError(f"expected {f} (written by vit_tutorial.train.save_weights)")
+            raise FileNotFoundError(
+                f"expected {f} (written by vit_tutorial.train.save_weights)")
     model = ViT(**json.loads(meta.read_text())["model"])
     try:
         state = load_file(str(weights), device=str(device))
@@ -382,24 +465,35 @@ def load_weights(stem, device="cpu") -> ViT:
 
 # %% ../book/07_training.ipynb #44e49d95
 def main(argv=None) -> list[dict]:
-    "Command-line entry point: `python -m vit_tutorial.train --config NAME [--epochs N] [--out DIR] [--resume PATH] [--smoke]`."
-    parser = argparse.ArgumentParser(prog="python -m vit_tutorial.train", description="Train the book's ViT on CIFAR-10.")
-    parser.add_argument("--config", default="cifar10_cpu", help=f"one of: {', '.join(sorted(CONFIGS))}")
-    parser.add_argument("--epochs", type=int, help="override the configuration's number of epochs")
-    parser.add_argument("--out", help="folder for metrics.json, checkpoint.pt and final weights")
+    """Command-line entry point.
+
+    `python -m vit_tutorial.train --config NAME [--epochs N] [--out DIR] [--resume PATH]
+    [--smoke] [--no-progress]`
+    """
+    parser = argparse.ArgumentParser(prog="python -m vit_tutorial.train",
+                                     description="Train the book's ViT on CIFAR-10.")
+    parser.add_argument("--config", default="cifar10_cpu",
+                        help=f"one of: {', '.join(sorted(CONFIGS))}")
+    parser.add_argument("--epochs", type=int,
+                        help="override the configuration's number of epochs")
+    parser.add_argument("--out",
+                        help="folder for metrics.json, checkpoint.pt and final weights")
     parser.add_argument("--resume", help="checkpoint.pt to continue from")
-    parser.add_argument("--smoke", action="store_true", help="use the tiny 'smoke' configuration")
+    parser.add_argument("--smoke", action="store_true",
+                        help="use the tiny 'smoke' configuration")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     name = "smoke" if args.smoke else args.config
     if name not in CONFIGS:
-        parser.error(f"unknown config {name!r}; valid names: {', '.join(sorted(CONFIGS))}")
+        parser.error(f"unknown config {name!r}; "
+                     f"valid names: {', '.join(sorted(CONFIGS))}")
     if args.epochs is not None and args.epochs <= 0:
         parser.error(f"--epochs must be a positive integer, got {args.epochs}")
     if args.resume and not Path(args.resume).is_file():
         parser.error(f"--resume: no checkpoint at {args.resume}")
     cfg = get_config(name, **({"epochs": args.epochs} if args.epochs else {}))
-    return train(cfg, out_dir=args.out, resume=args.resume, progress=False if args.no_progress else None)
+    return train(cfg, out_dir=args.out, resume=args.resume,
+                 progress=False if args.no_progress else None)
 
 
 if __name__ == "__main__" and "ipykernel" not in sys.modules:
