@@ -35,10 +35,12 @@ class MultiHeadSelfAttention(nn.Module):
     `(B, N, dim)` → `(B, N, dim)`; with `return_attention=True` also the weights
     `(B, heads, N, N)`. `dropout` acts on the output projection, `attn_dropout` on the
     attention weights. `fused=True` uses
-    `torch.nn.functional.scaled_dot_product_attention` (same maths, no weights
-    returned). `queries=k` computes only the first `k` tokens' outputs, `(B, k, dim)`
-    (weights `(B, heads, k, N)`); every token still supplies keys and values. The
-    ViT's last block uses it for the [CLS] token (Chapter 6). Parameters `qkv`
+    `torch.nn.functional.scaled_dot_product_attention` (same maths, no weights);
+    with `return_attention=True` the layer takes the explicit path even when
+    `fused=True`, since only that path returns the weights. `queries=m` computes only
+    the first `m` tokens' outputs, `(B, m, dim)` (weights `(B, heads, m, N)`); every
+    token still supplies keys and values. The ViT's last block uses it for the [CLS]
+    token (Chapter 6). Parameters `qkv`
     (dim → 3·dim, ordered q, k, v) and `proj` map to timm's `attn.qkv`/`attn.proj` and
     to `nn.MultiheadAttention`'s `in_proj_*`/`out_proj`.
     """
