@@ -21,11 +21,15 @@ CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 # %% ../book/appendix_data.ipynb #8fb81a07
 def default_data_root() -> Path:
-    "The folder where datasets live: `$VIT_TUTORIAL_DATA`, else the checkout's `data/`, else `./data`."
+    """The folder where datasets live: `$VIT_TUTORIAL_DATA`, else the checkout's `data/`,
+    else `./data`."""
     env = os.environ.get("VIT_TUTORIAL_DATA")
     if env:
         return Path(env)
-    checkout = Path(__file__).resolve().parent.parent if "__file__" in globals() else Path.cwd().parent
+    if "__file__" in globals():
+        checkout = Path(__file__).resolve().parent.parent
+    else:
+        checkout = Path.cwd().parent
     if (checkout / "pyproject.toml").exists() and (checkout / "data").is_dir():
         return checkout / "data"
     return Path("data")
@@ -61,33 +65,37 @@ def _load_original(folder: Path, train: bool):
     xs, ys = [], []
     for name in names:
         with open(folder / name, "rb") as f:
-            entry = pickle.load(f, encoding="latin1")  # the official format; only read files you trust
-        xs.append(torch.as_tensor(entry["data"], dtype=torch.uint8).reshape(-1, 3, 32, 32))
+            # the official format; pickle can run code, so only read files you trust
+            entry = pickle.load(f, encoding="latin1")
+        data = torch.as_tensor(entry["data"], dtype=torch.uint8)
+        xs.append(data.reshape(-1, 3, 32, 32))
         ys.append(torch.as_tensor(entry["labels"], dtype=torch.int64))
     return torch.cat(xs), torch.cat(ys)
 
 
 def _load_jpeg_folder(folder: Path):
-    "Decode an ImageFolder tree (`<class>/*.jpg`) into `uint8` tensors, in one batched call."
+    "Decode an ImageFolder tree (`<class>/*.jpg`) into `uint8` tensors, with one call."
     import warnings
     from torchvision.io import decode_jpeg
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
     if tuple(classes) != CIFAR10_CLASSES:
-        raise ValueError(f"{folder} should hold the 10 CIFAR-10 class folders {CIFAR10_CLASSES}, "
-                         f"found {tuple(classes)}")
+        raise ValueError(f"{folder} should hold the 10 CIFAR-10 class folders "
+                         f"{CIFAR10_CLASSES}, found {tuple(classes)}")
     files, labels = [], []
     for label, name in enumerate(classes):
         paths = sorted((folder / name).glob("*.jpg"))
         files += paths
         labels += [label] * len(paths)
     data = [torch.frombuffer(bytearray(p.read_bytes()), dtype=torch.uint8) for p in files]
-    with warnings.catch_warnings():  # torchvision 0.29 flags its image codecs as deprecated in favour of torchcodec
+    # torchvision 0.29 marks its image codecs as deprecated in favour of torchcodec
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         images = decode_jpeg(data)
     return torch.stack(images), torch.tensor(labels, dtype=torch.int64)
 
 # %% ../book/appendix_data.ipynb #718ecf25
-def load_cifar10(train: bool = True, root: str | Path | None = None, download: bool = True) -> CIFAR10Tensors:
+def load_cifar10(train: bool = True, root: str | Path | None = None,
+                 download: bool = True) -> CIFAR10Tensors:
     """Load one split of CIFAR-10 as `uint8` tensors, from the first source that works.
 
     Order: the original release under `root/cifar-10-batches-py`; a JPEG copy under
@@ -107,15 +115,16 @@ def load_cifar10(train: bool = True, root: str | Path | None = None, download: b
         source = _JPEG
     else:
         raise FileNotFoundError(
-            f"CIFAR-10 ({split} split) was not found under '{root}'. Provide it in one of two ways: "
-            f"(1) online, run torchvision.datasets.CIFAR10(root='{root}', download=True) to fetch the "
-            f"original release into '{root}/cifar-10-batches-py'; or (2) offline, unpack an "
-            f"ImageFolder-layout JPEG copy so that '{root}/cifar10-jpeg/{split}/<class>/*.jpg' exists "
+            f"CIFAR-10 ({split} split) was not found under '{root}'. Provide it in one "
+            f"of two ways: (1) online, run torchvision.datasets.CIFAR10(root='{root}', "
+            f"download=True) to fetch the original release into "
+            f"'{root}/cifar-10-batches-py'; or (2) offline, unpack an ImageFolder-layout "
+            f"JPEG copy so that '{root}/cifar10-jpeg/{split}/<class>/*.jpg' exists "
             f"(for example: tar -xzf cifar10-jpeg.tar.gz -C '{root}').")
     expected = 50_000 if train else 10_000
     if len(labels) != expected:
-        raise ValueError(f"CIFAR-10 {split} split should have {expected} images, found {len(labels)} "
-                         f"({source}); the copy on disk is incomplete.")
+        raise ValueError(f"CIFAR-10 {split} split should have {expected} images, found "
+                         f"{len(labels)} ({source}); the copy on disk is incomplete.")
     return CIFAR10Tensors(images, labels, source)
 
 
@@ -123,33 +132,36 @@ def _try_download(root: Path) -> None:
     "Fetch the original release with torchvision; stay quiet if there is no network."
     import contextlib, io
     from torchvision.datasets import CIFAR10
+    quiet = io.StringIO()
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
             CIFAR10(str(root), train=True, download=True)
-    except Exception:  # offline, DNS failure, interrupted download: the caller reports what is missing
+    except Exception:  # offline, DNS failure, interrupted download: the caller reports it
         pass
 
 # %% ../book/appendix_data.ipynb #fd964f03
-def show_images(images, labels=None, classes=CIFAR10_CLASSES, ncols: int = 8, title: str | None = None,
-                scale: float = 1.2, highlight=None):
+def show_images(images, labels=None, classes=CIFAR10_CLASSES, ncols: int = 8,
+                title: str | None = None, scale: float = 1.2, highlight=None):
     """Draw a grid of images. `images`: `(B, 3, H, W)` uint8 or float in [0, 1].
 
-    `labels`: optional `(B,)` ints (or strings) shown as titles; `highlight`: optional `(B,)` bools,
-    drawn with a red frame (used to mark wrong predictions). Returns the matplotlib figure.
+    `labels`: optional `(B,)` ints (or strings) shown as titles; `highlight`: optional
+    `(B,)` bools, drawn with a red frame (used to mark wrong predictions). Returns the
+    figure.
     """
     import matplotlib.pyplot as plt
     from einops import rearrange
     images = torch.as_tensor(images)
     if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError(f"show_images expects a batch (B, C, H, W) with C = 1 or 3, got {tuple(images.shape)}")
+        raise ValueError("show_images expects a batch (B, C, H, W) with C = 1 or 3, "
+                         f"got {tuple(images.shape)}")
     if images.dtype == torch.uint8:
         images = images.float() / 255
     images = rearrange(images.clamp(0, 1), "b c h w -> b h w c").cpu().numpy()
     n = len(images)
     ncols = min(ncols, n)
     nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(scale * ncols, scale * nrows + (0.4 if title else 0)),
-                             squeeze=False)
+    size = (scale * ncols, scale * nrows + (0.4 if title else 0))
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for i, ax in enumerate(axes.flat[:n]):

@@ -15,30 +15,35 @@ def default_device() -> torch.device:
     "CUDA if available, then Apple's MPS, then the CPU."
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
 
 
 def bf16_supported(device) -> bool:
-    "Whether bf16 autocast is worth using on `device` (CUDA with bf16 support, or a CPU with AVX-512 BF16/AMX)."
+    """Whether bf16 autocast is worth using on `device`: a CUDA GPU with native bf16
+    (compute capability 8.0 or newer), or a CPU with AVX-512 BF16 or AMX."""
     device = torch.device(device)
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+    if device.type == "cuda":  # native bf16 only: emulated bf16 is slower than float32
+        return (torch.cuda.is_available()
+                and torch.cuda.get_device_capability(device)[0] >= 8)
     if device.type == "cpu":
         return _cpu_has_bf16_units()
     return False
 
 
 def _cpu_has_bf16_units(cpuinfo: str | None = None) -> bool:
-    "AVX-512 BF16 or AMX, read from /proc/cpuinfo on Linux; elsewhere only PyTorch's own AMX detection counts."
+    """AVX-512 BF16 or AMX, from the flags in /proc/cpuinfo on Linux; elsewhere from
+    `torch.cpu.get_capabilities()` where this PyTorch has it (else: no)."""
     if cpuinfo is None:
         try:
             cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:  # not Linux: without bf16 units, autocast would only add casts
-            return "AMX" in torch.backends.cpu.get_cpu_capability().upper()
-    flags = set(next((l.split(":", 1)[1].split() for l in cpuinfo.splitlines() if l.startswith("flags")), []))
-    return bool(flags & {"avx512_bf16", "amx_bf16"})
+        except OSError:  # not Linux
+            caps = getattr(torch.cpu, "get_capabilities", dict)()
+            return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
+    line = next((l for l in cpuinfo.splitlines() if l.startswith("flags")), "flags:")
+    return bool(set(line.split(":", 1)[1].split()) & {"avx512_bf16", "amx_bf16"})
 
 
 def autocast(device, enabled: bool = True):
@@ -50,14 +55,19 @@ def autocast(device, enabled: bool = True):
 
 
 def fused_attention_default(device) -> bool:
-    "Which attention path is faster, as measured below: PyTorch's fused SDPA on CUDA, the explicit softmax on the CPU."
+    """Which attention path `train()` uses: PyTorch's fused SDPA on CUDA, the explicit
+    softmax on the CPU (faster there under bf16 autocast, as measured below)."""
     return torch.device(device).type == "cuda"
 
 # %% ../book/appendix_performance.ipynb #5d859ee4
-def train_step(model, optimizer, images, labels, bf16: bool = True, label_smoothing: float = 0.0,
-               max_grad_norm: float | None = None, scheduler=None):
-    """Forward, loss, backward, (clip), optimizer step. `images`: `(B, C, H, W)`, `labels`: `(B,)` ints
-    (or `(B, K)` soft targets). Returns `(loss, correct)` as 0-d tensors, without synchronising."""
+def train_step(model, optimizer, images, labels, bf16: bool = True,
+               label_smoothing: float = 0.0, max_grad_norm: float | None = None,
+               scheduler=None):
+    """Forward, loss, backward, (clip), optimizer step.
+
+    `images`: `(B, C, H, W)`; `labels`: `(B,)` ints (or `(B, K)` soft targets).
+    Returns `(loss, correct)` as 0-d tensors, without synchronising.
+    """
     device = images.device
     with autocast(device, bf16):
         logits = model(images)
