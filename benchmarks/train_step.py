@@ -124,7 +124,7 @@ def step_flops(model, batch, device) -> int:
 def time_model(make, device, bf16, batch, warmup, steps, compile=False):
     torch.manual_seed(0)
     model = make().to(device).train()
-    flops = step_flops(model, batch, device)  # this implementation's own count (fused SDPA is counted by formula)
+    flops = step_flops(model, batch, device)  # its own count: on the CPU, FlopCounterMode has no formula for fused SDPA
     if compile:  # the forward and backward through Inductor; the warm-up steps absorb the compilation
         model = torch.compile(model)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
