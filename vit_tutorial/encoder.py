@@ -12,7 +12,7 @@ from .attention import MultiHeadSelfAttention
 # %% ../book/05_encoder.ipynb #1b7cc5f5
 class MLP(nn.Module):
     """The Transformer's feed-forward block, applied to each token:
-    `(B, N, dim)` → `(B, N, dim)`.
+    `(B, T, dim)` → `(B, T, dim)`.
 
     Linear(dim → hidden_dim) → GELU (exact) → Dropout → Linear(hidden_dim → dim) →
     Dropout.
@@ -39,8 +39,8 @@ class MLP(nn.Module):
 class EncoderBlock(nn.Module):
     """Pre-norm Transformer encoder block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
 
-    `(B, N, dim)` → `(B, N, dim)`. With `return_attention=True` also returns the attention
-    weights `(B, heads, N, N)`. With `queries=k`, only the first `k` tokens' outputs:
+    `(B, T, dim)` → `(B, T, dim)`. With `return_attention=True` also returns the attention
+    weights `(B, heads, T, T)`. With `queries=k`, only the first `k` tokens' outputs:
     `(B, k, dim)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's `Block`.
     """
 
@@ -67,7 +67,7 @@ class EncoderBlock(nn.Module):
 class Encoder(nn.Module):
     """`depth` pre-norm blocks (`EncoderBlock`), then a final LayerNorm.
 
-    `(B, N, dim)` → `(B, N, dim)`.
+    `(B, T, dim)` → `(B, T, dim)`.
     """
 
     def __init__(self, dim: int, depth: int, heads: int, mlp_dim: int,
@@ -84,7 +84,7 @@ class Encoder(nn.Module):
     def forward(self, x: torch.Tensor, return_attention: bool = False,
                 last_queries: int | None = None):
         """With `return_attention=True` also returns a list of `depth` tensors
-        `(B, heads, N, N)`. `last_queries=k`: the last block computes only the first `k`
+        `(B, heads, T, T)`. `last_queries=k`: the last block computes only the first `k`
         tokens, so the output is `(B, k, dim)`."""
         maps = []
         for i, block in enumerate(self.blocks):
