@@ -31,6 +31,8 @@ def main() -> None:
     args = parser.parse_args()
     base = get_config("cifar10_cpu")
     cfg = replace(base, name="learned_positions", epochs=args.epochs, eval_test=False,
+                  notes="Chapter 3: cifar10_cpu's model with positions that start as random noise; "
+                        "validation split only",
                   model={**base.model, "pos_embedding": "learned"})
     t = time.perf_counter()
     history = train(cfg, out_dir=OUT / "run", progress=False)

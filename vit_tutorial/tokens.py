@@ -11,42 +11,50 @@ from torch import nn
 from .patch_embedding import PatchEmbedding
 
 # %% ../book/03_position_embedding.ipynb #1e1ddfd3
-def sincos_2d_position_embedding(height: int, width: int, dim: int, temperature: float = 10000.0) -> torch.Tensor:
-    """Fixed 2-D sine-cosine position embeddings (MAE, "Simple ViT"), `(height·width, dim)`.
+def sincos_2d_position_embedding(height: int, width: int, dim: int,
+                                 temperature: float = 10000.0) -> torch.Tensor:
+    """Fixed 2-D sin-cos position embeddings, `(height·width, dim)` (MAE, "Simple ViT").
 
-    The first half of each vector encodes the column `x`, the second half the row `y`, each as
-    sines and cosines at `dim/4` frequencies. Rows are in the row-major patch order of `patchify`.
+    The first half of each vector encodes the column `x`, the second half the row `y`,
+    each as sines and cosines at `dim/4` frequencies. Rows are in the row-major patch
+    order of `patchify`.
     """
     if dim % 4 != 0:
-        raise ValueError(f"sin-cos position embeddings need dim divisible by 4 (sin and cos for x and y), got dim={dim}")
+        raise ValueError("sin-cos position embeddings need dim divisible by 4 "
+                         f"(sin and cos for x and y), got dim={dim}")
     y, x = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
-    omega = 1.0 / temperature ** (torch.arange(dim // 4) / (dim // 4))   # (dim/4,) frequencies
+    omega = 1.0 / temperature ** (torch.arange(dim // 4) / (dim // 4))   # (dim/4,)
     x = rearrange(x, "h w -> (h w) 1") * omega                           # (N, dim/4)
     y = rearrange(y, "h w -> (h w) 1") * omega
     return torch.cat([x.sin(), x.cos(), y.sin(), y.cos()], dim=1)        # (N, dim)
 
 # %% ../book/03_position_embedding.ipynb #985a251d
 def _check_pool_and_positions(pool: str, pos_embedding: str, dim: int) -> None:
-    "The embedding options `ViTEmbedding` and `ViT` accept: a clear `ValueError` for any other."
+    "The options `ViTEmbedding` and `ViT` accept: a clear `ValueError` for any other."
     if pool not in ("cls", "mean"):
         raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
     if pos_embedding not in ("learned", "sincos", "learned_sincos"):
-        raise ValueError(f"pos_embedding must be 'learned', 'sincos' or 'learned_sincos', got {pos_embedding!r}")
+        raise ValueError("pos_embedding must be 'learned', 'sincos' or 'learned_sincos', "
+                         f"got {pos_embedding!r}")
     if pos_embedding != "learned" and dim % 4 != 0:
-        raise ValueError(f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
+        raise ValueError(
+            f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
 
 
 class ViTEmbedding(nn.Module):
     """Patch embedding, optional [CLS] token, position embeddings and dropout.
 
     `(B, C, H, W)` → `(B, N+1, dim)` when `pool='cls'` (the [CLS] token is position 0), or
-    `(B, N, dim)` when `pool='mean'` (no [CLS] token; the classifier averages the patch tokens).
-    `pos_embedding='learned'` (ViT: a parameter, truncated-normal init), `'sincos'` (fixed 2-D sine-cosine,
-    a buffer) or `'learned_sincos'` (a parameter that starts at the sine-cosine values).
+    `(B, N, dim)` when `pool='mean'` (no [CLS] token; the classifier averages the patch
+    tokens). `pos_embedding='learned'` (ViT: a parameter drawn with
+    `nn.init.trunc_normal_(std=0.02)`, whose default cut-off at ±2 never applies at this
+    scale, so in effect a plain normal), `'sincos'` (fixed 2-D sine-cosine, a buffer) or
+    `'learned_sincos'` (a parameter that starts at the sine-cosine values).
     """
 
-    def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3, dim: int = 192,
-                 pool: str = "cls", pos_embedding: str = "learned", dropout: float = 0.0):
+    def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3,
+                 dim: int = 192, pool: str = "cls", pos_embedding: str = "learned",
+                 dropout: float = 0.0):
         super().__init__()
         _check_pool_and_positions(pool, pos_embedding, dim)
         if not 0.0 <= dropout < 1.0:
@@ -62,11 +70,11 @@ class ViTEmbedding(nn.Module):
         else:
             side = image_size // patch_size
             fixed = sincos_2d_position_embedding(side, side, dim)
-            if pool == "cls":  # the [CLS] token has no place on the grid: give it the zero vector (as MAE does)
+            if pool == "cls":  # [CLS] is not on the grid: the zero vector (as in MAE)
                 fixed = torch.cat([torch.zeros(1, dim), fixed])
             if pos_embedding == "sincos":
                 self.register_buffer("pos_embedding", fixed[None], persistent=False)
-            else:  # learned, but starting from a layout the model can read at once (Chapter 7 measures why)
+            else:  # learned, starting from a readable layout (Chapter 7 measures it)
                 self.pos_embedding = nn.Parameter(fixed[None].clone())
         self.dropout = nn.Dropout(dropout)
 
