@@ -8,6 +8,7 @@ Chapter 3 reads to draw its figure.
 
     python benchmarks/learned_positions.py            # 3 epochs, the committed run
     python benchmarks/learned_positions.py --epochs 1
+    python benchmarks/learned_positions.py --note "other work shared the 2 cores during this run"
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ OUT = Path(__file__).resolve().parent / "results" / "learned_positions"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--note", help="a remark stored with the results (e.g. that other work shared the CPU)")
     args = parser.parse_args()
     base = get_config("cifar10_cpu")
     cfg = replace(base, name="learned_positions", epochs=args.epochs, eval_test=False,
@@ -57,7 +59,8 @@ def main() -> None:
     (OUT / "metrics.json").write_text(json.dumps(
         {"config": asdict(cfg), "history": history, "total_s": total, "cpu": machine_note(),
          "precision": "bf16 autocast" if cfg.bf16 and bf16_supported("cpu") else "float32",
-         "threads": torch.get_num_threads(), "torch": torch.__version__}, indent=1))
+         "threads": torch.get_num_threads(), "torch": torch.__version__,
+         **({"note": args.note} if args.note else {})}, indent=1))
 
 
 if __name__ == "__main__":
