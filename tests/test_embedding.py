@@ -80,10 +80,21 @@ def test_sincos_deterministic_shape_distinct():
 
 
 def test_sincos_needs_dim_divisible_by_4():
-    with pytest.raises(ValueError, match="divisible by 4.*got dim=30"):
+    message = r"divisible by 4 \(sin and cos for x and y\), got dim="
+    with pytest.raises(ValueError, match=message + "30"):
         sincos_2d_position_embedding(8, 8, 30)
-    with pytest.raises(ValueError, match="divisible by 4, got dim=190"):
+    with pytest.raises(ValueError, match=message + "190"):
         ViTEmbedding(32, 4, 3, 190, pos_embedding="sincos")
+    # one message for one condition, wherever it is checked
+    messages = []
+    for build in (lambda: sincos_2d_position_embedding(8, 8, 30),
+                  lambda: ViTEmbedding(32, 4, 3, 30, pos_embedding="sincos"),
+                  lambda: ViTEmbedding(32, 4, 3, 30, pos_embedding="learned_sincos")):
+        with pytest.raises(ValueError) as err:
+            build()
+        messages.append(str(err.value))
+    assert messages == [messages[0]] * 3
+    assert messages[0] == "sin-cos position embeddings need dim divisible by 4 (sin and cos for x and y), got dim=30"
 
 
 @pytest.mark.parametrize("size,p,dim", [(32, 8, 768), (32, 4, 192), (224, 16, 768)])

@@ -11,17 +11,24 @@ from torch import nn
 from .patch_embedding import PatchEmbedding
 
 # %% ../book/03_position_embedding.ipynb #1e1ddfd3
-def sincos_2d_position_embedding(height: int, width: int, dim: int,
-                                 temperature: float = 10000.0) -> torch.Tensor:
-    """Fixed 2-D sin-cos position embeddings, `(height·width, dim)` (MAE, "Simple ViT").
-
-    The first half of each vector encodes the column `x`, the second half the row `y`,
-    each as sines and cosines at `dim/4` frequencies. Rows are in the row-major patch
-    order of `patchify`.
-    """
+def _check_sincos_dim(dim: int) -> None:
+    "Sin-cos positions need `dim` divisible by 4: a sine and a cosine, for x and for y."
     if dim % 4 != 0:
         raise ValueError("sin-cos position embeddings need dim divisible by 4 "
                          f"(sin and cos for x and y), got dim={dim}")
+
+
+def sincos_2d_position_embedding(height: int, width: int, dim: int,
+                                 temperature: float = 10000.0) -> torch.Tensor:
+    """Fixed 2-D sin-cos position embeddings, `(height·width, dim)`, as in MAE.
+
+    The first half of each vector encodes the column `x`, the second half the row `y`,
+    each as sines and cosines at the `dim/4` frequencies `1/temperature**(k/(dim/4))`,
+    `k = 0 ... dim/4 - 1` (MAE's formula; big_vision's "Simple ViT" divides by
+    `dim/4 - 1` instead, so that its lowest frequency is exactly `1/temperature`).
+    Rows are in the row-major patch order of `patchify`.
+    """
+    _check_sincos_dim(dim)
     y, x = torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")
     omega = 1.0 / temperature ** (torch.arange(dim // 4) / (dim // 4))   # (dim/4,)
     x = rearrange(x, "h w -> (h w) 1") * omega                           # (N, dim/4)
@@ -36,9 +43,8 @@ def _check_pool_and_positions(pool: str, pos_embedding: str, dim: int) -> None:
     if pos_embedding not in ("learned", "sincos", "learned_sincos"):
         raise ValueError("pos_embedding must be 'learned', 'sincos' or 'learned_sincos', "
                          f"got {pos_embedding!r}")
-    if pos_embedding != "learned" and dim % 4 != 0:
-        raise ValueError(
-            f"sin-cos position embeddings need dim divisible by 4, got dim={dim}")
+    if pos_embedding != "learned":
+        _check_sincos_dim(dim)
 
 
 class ViTEmbedding(nn.Module):
