@@ -28,6 +28,19 @@ def test_benchmark_smoke(tmp_path):
     assert "| book ViT, explicit softmax" in proc.stdout
 
 
+def test_benchmark_fp32_only(tmp_path):
+    # on a CPU without native bf16 (AVX2 only) bf16 is emulated and very slow: --precision fp32 skips it
+    out = tmp_path / "bench.json"
+    proc = subprocess.run([sys.executable, "benchmarks/train_step.py", "--smoke", "--precision", "fp32",
+                           "--only", "fused SDPA", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads(out.read_text())
+    assert [(r["model"], r["precision"]) for r in results["runs"]] == [("book ViT, fused SDPA", "fp32")]
+    assert set(results["peak_cpu"]) == {"fp32"}
+    assert "matmul peak: fp32" in proc.stdout and "bf16" not in proc.stdout
+
+
 def test_committed_benchmark_results_are_complete():
     results = json.loads((ROOT / "benchmarks" / "results" / "train_step.json").read_text())
     assert results["batch"] == 256 and results["config"]["dim"] == 192
