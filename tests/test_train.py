@@ -13,6 +13,7 @@ from conftest import cifar_available
 from vit_tutorial.data import CIFAR10Tensors
 from vit_tutorial.train import (CONFIGS, TrainConfig, batch_mix, evaluate, get_config, load_checkpoint, load_weights,
                                 main, param_groups, save_checkpoint, train, warmup_cosine)
+from vit_tutorial.train import _config_changes, _epoch_seed
 from vit_tutorial.vit import ViT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,33 @@ def test_resume_equals_uninterrupted(tmp_path):
     assert [m["epoch"] for m in metrics] == [1, 2]
     model = load_weights(tmp_path / "b" / "final")
     assert isinstance(model, ViT) and model.config["dim"] == 32
+
+
+def test_epoch_seeds_are_distinct():
+    "Every (seed, epoch, rank) gets its own seed; the formula `seed * 1000 + epoch * 10 + rank` did not."
+    grid = [(s, e, r) for s in range(4) for e in range(250) for r in range(16)]
+    seeds = [_epoch_seed(*key) for key in grid]
+    assert len(set(seeds)) == len(grid)
+    assert all(0 <= x < 2**64 for x in seeds)  # what torch.manual_seed accepts
+    # rank 0 keeps the formula the committed run used, for its first 100 epochs
+    assert [_epoch_seed(0, e) for e in range(3)] == [0, 10, 20] and _epoch_seed(2, 99) == 2990
+    old = lambda s, e, r: s * 1000 + e * 10 + r
+    assert old(0, 0, 10) == old(0, 1, 0) and old(0, 100, 0) == old(1, 0, 0)  # the collisions
+    assert _epoch_seed(0, 0, 10) != _epoch_seed(0, 1, 0) and _epoch_seed(0, 100) != _epoch_seed(1, 0)
+
+
+def test_resume_ignores_notes_only(tmp_path):
+    "A checkpoint's free-text notes may differ from the config's; any other field may not."
+    assert _config_changes({"lr": 1e-3, "notes": "a"}, {"lr": 1e-3, "notes": "b"}) == []
+    assert _config_changes({"lr": 1e-3, "epochs": 2}, {"lr": 2e-3, "epochs": 2, "notes": ""}) == ["lr"]
+    data = synthetic_splits()
+    quiet = dict(data=data, progress=False, log=lambda *a: None)
+    train(replace(TINY, notes="first note"), out_dir=tmp_path, stop_after=1, **quiet)
+    ckpt = tmp_path / "checkpoint.pt"
+    resumed = train(replace(TINY, notes="edited note"), out_dir=tmp_path, resume=ckpt, **quiet)
+    assert [h["epoch"] for h in resumed] == [1, 2]
+    with pytest.raises(ValueError, match=r"different configuration \(it differs in lr\)"):
+        train(replace(TINY, lr=1e-2), out_dir=tmp_path / "x", resume=ckpt, **quiet)
 
 
 @pytest.mark.parametrize("mix", ["mixup", "cutmix", "mixup_cutmix"])
@@ -205,6 +233,7 @@ def test_committed_gpu_run_matches_the_config_in_code():
     used = json.loads((run / "config.json").read_text())["train_config"]
     now = asdict(get_config("cifar10_gpu"))
     assert {k: v for k, v in used.items() if k != "notes"} == {k: v for k, v in now.items() if k != "notes"}
+    assert used["notes"] == now["notes"]  # the committed record's note is kept in step with the code's
     history = json.loads((run / "metrics.json").read_text())
     assert [h["epoch"] for h in history] == list(range(1, now["epochs"] + 1))
     assert 0.8 < history[-1]["test_accuracy_fp32"] < 1
