@@ -91,3 +91,16 @@ def test_loader_throughput_script_runs():
                            "--epochs", "1"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "DataLoader alone, none, 0 workers, epoch 1:" in proc.stdout
+
+
+@pytest.mark.skipif(not cifar_available(), reason="needs CIFAR-10 in data/")
+def test_loop_throughput_script_runs(tmp_path):
+    out = tmp_path / "loop.json"
+    proc = subprocess.run([sys.executable, "benchmarks/loop_throughput.py", "--config", "smoke",
+                           "--images", "128", "--json", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert result["config"]["subset"] == 128 and result["config"]["epochs"] == 1
+    assert result["img_per_s"] > 0 and result["precision"] in ("float32", "bf16 autocast")
+    assert "smoke: " in proc.stdout and " img/s (" in proc.stdout
