@@ -154,7 +154,8 @@ def test_constructor_errors_before_any_layer(monkeypatch):
     (dict(image_size=32, patch_size=5), "image_size=32 is not divisible by patch_size=5"),
     (dict(pool="max"), "pool must be 'cls' or 'mean', got 'max'"),
     (dict(depth=0), "depth must be a positive integer, got 0"),
-    (dict(pos_embedding="sincos", dim=190, heads=5), "sin-cos position embeddings need dim divisible by 4, got dim=190"),
+    (dict(pos_embedding="sincos", dim=190, heads=5),
+     r"sin-cos position embeddings need dim divisible by 4 \(sin and cos for x and y\), got dim=190"),
     (dict(attn_dropout=1.0), r"attn_dropout must be in \[0, 1\), got 1.0"),
 ])
 def test_config_errors(kwargs, message):
