@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from vit_tutorial import CONFIGS, ViT
-from vit_tutorial.performance import train_step
+from vit_tutorial.performance import ClsShortcut, train_step
 
 CFG = CONFIGS["vit_cifar"]
 ARCHITECTURE = ("image_size", "patch_size", "num_classes", "dim", "depth", "heads", "mlp_dim")
@@ -47,8 +47,9 @@ def model_config(name: str) -> dict:
 
 def book_model(fused: bool, cls_shortcut: bool = True):
     model = ViT(**CFG, fused=fused)
-    model.cls_shortcut = cls_shortcut  # off: the last block runs every token, as timm's and vit-pytorch's do
-    return model
+    # as train() runs it: the last block computes the [CLS] token alone (Appendix C); off, the
+    # last block runs every token, as timm's and vit-pytorch's do
+    return ClsShortcut(model) if cls_shortcut else model
 
 
 def timm_model():

@@ -49,18 +49,3 @@ def test_encoder_errors():
         MLP(32, 0)
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got -0.1"):
         MLP(32, 64, dropout=-0.1)
-
-
-def test_block_queries_computes_only_the_first_tokens():
-    torch.manual_seed(0)
-    block = EncoderBlock(dim=32, heads=4, mlp_dim=64).eval()
-    x = torch.randn(3, 9, 32)
-    with torch.no_grad():
-        full, w_full = block(x, return_attention=True)
-        part, w_part = block(x, return_attention=True, queries=2)
-    assert part.shape == (3, 2, 32) and w_part.shape == (3, 4, 2, 9)
-    torch.testing.assert_close(part, full[:, :2])
-    torch.testing.assert_close(w_part, w_full[:, :, :2])
-    encoder = Encoder(dim=32, depth=2, heads=4, mlp_dim=64).eval()
-    with torch.no_grad():
-        torch.testing.assert_close(encoder(x, last_queries=1), encoder(x)[:, :1])

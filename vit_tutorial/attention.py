@@ -37,10 +37,7 @@ class MultiHeadSelfAttention(nn.Module):
     attention weights. `fused=True` uses
     `torch.nn.functional.scaled_dot_product_attention` (same maths, no weights);
     with `return_attention=True` the layer takes the explicit path even when
-    `fused=True`, since only that path returns the weights. `queries=m` computes only
-    the first `m` tokens' outputs, `(B, m, dim)` (weights `(B, heads, m, N)`); every
-    token still supplies keys and values. The ViT's last block uses it for the [CLS]
-    token (Chapter 6). Parameters `qkv`
+    `fused=True`, since only that path returns the weights. Parameters `qkv`
     (dim → 3·dim, ordered q, k, v) and `proj` map to timm's `attn.qkv`/`attn.proj` and
     to `nn.MultiheadAttention`'s `in_proj_*`/`out_proj`.
     """
@@ -64,15 +61,12 @@ class MultiHeadSelfAttention(nn.Module):
         self.proj = nn.Linear(dim, dim)                    # W_O
         self.proj_dropout = nn.Dropout(dropout)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False,
-                queries: int | None = None):
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
         if x.ndim != 3 or x.shape[-1] != self.dim:
             raise ValueError(f"MultiHeadSelfAttention expects (B, N, {self.dim}), "
                              f"got shape {tuple(x.shape)}")
         q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d",
                             three=3, h=self.heads)
-        if queries is not None:
-            q = q[:, :, :queries]
         p = self.attn_dropout if self.training else 0.0
         if self.fused and not return_attention:
             out, weights = F.scaled_dot_product_attention(q, k, v, dropout_p=p), None

@@ -40,8 +40,8 @@ class EncoderBlock(nn.Module):
     """Pre-norm Transformer encoder block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
 
     `(B, T, dim)` → `(B, T, dim)`. With `return_attention=True` also returns the attention
-    weights `(B, heads, T, T)`. With `queries=k`, only the first `k` tokens' outputs:
-    `(B, k, dim)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's `Block`.
+    weights `(B, heads, T, T)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's
+    `Block`.
     """
 
     def __init__(self, dim: int, heads: int, mlp_dim: int, dropout: float = 0.0,
@@ -55,13 +55,13 @@ class EncoderBlock(nn.Module):
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = MLP(dim, mlp_dim, dropout)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False,
-                queries: int | None = None):
-        a = self.attn(self.norm1(x), return_attention=return_attention, queries=queries)
-        a, weights = a if return_attention else (a, None)
-        x = (x if queries is None else x[:, :queries]) + a
-        x = x + self.mlp(self.norm2(x))
-        return (x, weights) if return_attention else x
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
+        if not return_attention:
+            x = x + self.attn(self.norm1(x))
+            return x + self.mlp(self.norm2(x))
+        a, weights = self.attn(self.norm1(x), return_attention=True)
+        x = x + a
+        return x + self.mlp(self.norm2(x)), weights
 
 # %% ../book/05_encoder.ipynb #4d60635d
 class Encoder(nn.Module):
@@ -81,18 +81,15 @@ class Encoder(nn.Module):
             for _ in range(depth))
         self.norm = nn.LayerNorm(dim, eps=eps)
 
-    def forward(self, x: torch.Tensor, return_attention: bool = False,
-                last_queries: int | None = None):
+    def forward(self, x: torch.Tensor, return_attention: bool = False):
         """With `return_attention=True` also returns a list of `depth` tensors
-        `(B, heads, T, T)`. `last_queries=k`: the last block computes only the first `k`
-        tokens, so the output is `(B, k, dim)`."""
+        `(B, heads, T, T)`."""
         maps = []
-        for i, block in enumerate(self.blocks):
-            queries = last_queries if i == len(self.blocks) - 1 else None
+        for block in self.blocks:
             if return_attention:
-                x, w = block(x, return_attention=True, queries=queries)
+                x, w = block(x, return_attention=True)
                 maps.append(w)
             else:
-                x = block(x, queries=queries)
+                x = block(x)
         x = self.norm(x)
         return (x, maps) if return_attention else x

@@ -20,8 +20,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import CIFAR10_MEAN, CIFAR10_STD, CIFAR10Tensors, load_cifar10
-from .performance import (
-    autocast, bf16_supported, default_device, fused_attention_default, train_step)
+from vit_tutorial.performance import (
+    autocast, bf16_supported, default_device, fused_attention_default, train_step,
+    with_cls_shortcut)
 from .vit import ViT
 
 # %% auto #0
@@ -195,7 +196,9 @@ def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, devi
              bf16: bool = False, return_predictions: bool = False) -> dict:
     """Mean cross-entropy and accuracy of `model` on `data`.
 
-    With `return_predictions`, also the `(N,)` predicted classes.
+    With `return_predictions`, also the `(N,)` predicted classes. A `ViT` with
+    `pool='cls'` runs with the [CLS]-only last block (Appendix C): same logits up to
+    rounding, fewer FLOPs.
     """
     if device is None:
         device = next(model.parameters()).device
@@ -203,11 +206,12 @@ def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, devi
     was_training = model.training
     model.eval()
     total_loss, correct, preds = 0.0, 0, []
+    forward = with_cls_shortcut(model)
     for start in range(0, len(data), batch_size):
         images = normalize(data.images[start:start + batch_size].to(device))
         labels = data.labels[start:start + batch_size].to(device)
         with autocast(device, bf16):
-            logits = model(images).float()
+            logits = forward(images).float()
         total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
         pred = logits.argmax(dim=1)
         correct += (pred == labels).sum().item()
@@ -358,10 +362,11 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
         scheduler.load_state_dict(state["scheduler"])
         history, start_epoch = json.loads(state["history"]), state["epoch"] + 1
         torch.set_rng_state(state["rng"])
-    net = model
+    # the head reads only [CLS]: the last block computes that token alone (Appendix C)
+    net = with_cls_shortcut(model)
     if distributed:
         device_ids = [local_rank] if device.type == "cuda" else None
-        net = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
+        net = nn.parallel.DistributedDataParallel(net, device_ids=device_ids)
 
     dataset = Augmented(train_data, train_transform(cfg.augment))
     mixer = batch_mix(cfg.mix)

@@ -42,9 +42,6 @@ class ViT(nn.Module):
     `forward(images, return_attention=True)` also returns `depth` attention maps
     `(B, heads, T, T)`, with `T = N+1` tokens (`N` for mean pooling).
     `self.config` holds the constructor arguments.
-    `self.cls_shortcut` (on for `pool='cls'`): without `return_attention`, the last block
-    computes only the [CLS] token, the one token the head reads. The same logits up to
-    float rounding, fewer FLOPs; set it to False to run every token through every block.
     """
 
     def __init__(self, image_size: int = 32, patch_size: int = 4, num_classes: int = 10,
@@ -62,7 +59,6 @@ class ViT(nn.Module):
                            pos_embedding=pos_embedding, eps=eps, qkv_bias=qkv_bias,
                            fused=fused)
         self.pool = pool
-        self.cls_shortcut = pool == "cls"
         self.embedding = ViTEmbedding(image_size, patch_size, channels, dim, pool,
                                       pos_embedding, dropout)
         self.encoder = Encoder(dim, depth, heads, mlp_dim, dropout, attn_dropout, eps,
@@ -83,16 +79,18 @@ class ViT(nn.Module):
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 
-    def forward(self, images: torch.Tensor, return_attention: bool = False):
+    def check_images(self, images: torch.Tensor) -> None:
+        "Raise a `ValueError` unless `images` is `(B, channels, image_size, image_size)`."
         c, s = self.config["channels"], self.config["image_size"]
         if images.ndim != 4 or tuple(images.shape[1:]) != (c, s, s):
             raise ValueError(f"ViT was built for images of shape (B, {c}, {s}, {s}), "
                              f"got {tuple(images.shape)}")
+
+    def forward(self, images: torch.Tensor, return_attention: bool = False):
+        self.check_images(images)
         x = self.embedding(images)                              # (B, T, dim)
         if return_attention:                                    # final LayerNorm applied
             x, maps = self.encoder(x, return_attention=True)    # (B, T, dim)
-        elif self.pool == "cls" and self.cls_shortcut:
-            x = self.encoder(x, last_queries=1)                 # (B, 1, dim): [CLS] only
         else:
             x = self.encoder(x)                                 # (B, T, dim)
         x = x[:, 0] if self.pool == "cls" else x.mean(dim=1)    # (B, dim)
@@ -235,9 +233,9 @@ def vit_flops(image_size: int = 32, patch_size: int = 4, num_classes: int = 10,
               pool: str = "cls", cls_shortcut: bool = False, **_) -> int:
     """Forward-pass FLOPs for one image, counting the matrix products only.
 
-    A multiply-add is 2 FLOPs. `cls_shortcut=True` counts what `ViT` runs by default with
-    `pool='cls'`: a last block that computes the qkv projection for all `T` tokens but
-    everything after it for the [CLS] token alone.
+    A multiply-add is 2 FLOPs. `cls_shortcut=True` counts the [CLS]-only last block of
+    Appendix C (`ClsShortcut`, used in training with `pool='cls'`): the qkv projection
+    for all `T` tokens, everything after it for the [CLS] token alone.
     """
     n = (image_size // patch_size) ** 2
     t = n + 1 if pool == "cls" else n
