@@ -20,35 +20,57 @@ class PatchEmbedding(nn.Module):
     `(dim, P·P·C)`, with the input features ordered `(p1 p2 c)` as in `patchify`.
     """
 
-    def __init__(self, image_size: int = 32, patch_size: int = 4, in_channels: int = 3,
-                 dim: int = 192):
+    def __init__(
+        self,
+        image_size: int = 32,
+        patch_size: int = 4,
+        in_channels: int = 3,
+        dim: int = 192,
+    ):
         super().__init__()
-        for name, value in [("image_size", image_size), ("patch_size", patch_size),
-                            ("in_channels", in_channels), ("dim", dim)]:
-            if not isinstance(value, int) or value <= 0:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        self.num_patches = num_patches(image_size, patch_size)  # raises if not divisible
+        _check_sizes(image_size, patch_size, in_channels, dim)
+        # Chapter 1's num_patches also checks that the patch size divides the image size
+        self.num_patches = num_patches(image_size, patch_size)
         self.image_size, self.patch_size = image_size, patch_size
         self.in_channels, self.dim = in_channels, dim
         patch_dim = patch_size * patch_size * in_channels
-        self.to_patches = Rearrange("b c (h p1) (w p2) -> b (h w) (p1 p2 c)",
-                                    p1=patch_size, p2=patch_size)
+        self.to_patches = Rearrange(
+            "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size
+        )
         self.proj = nn.Linear(patch_dim, dim)
-        # As torchvision's VisionTransformer initialises its conv_proj: weights from a
-        # normal with std 1/sqrt(fan_in), fan_in = P*P*C, and a zero bias. The default
-        # cut-offs of trunc_normal_ (a=-2, b=2) are absolute values: 2*sqrt(fan_in)
-        # standard deviations out. That is far beyond any draw when fan_in is large
-        # (27.7 std for fan_in = 192), but only 3.5 std for P = 1, C = 3.
+        # As torchvision initialises its conv_proj: normal, std 1/sqrt(P*P*C), zero bias.
+        # trunc_normal_'s default cut-offs (±2) are absolute, 2*sqrt(P*P*C) std out: they
+        # cut off draws only for tiny patches (3.5 std for P = 1, C = 3).
         nn.init.trunc_normal_(self.proj.weight, std=math.sqrt(1.0 / patch_dim))
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if images.ndim != 4 or images.shape[1] != self.in_channels:
-            raise ValueError(
-                f"PatchEmbedding expects images (B, {self.in_channels}, "
-                f"{self.image_size}, {self.image_size}), got shape {tuple(images.shape)}")
-        if images.shape[-2:] != (self.image_size, self.image_size):
-            raise ValueError(
-                f"PatchEmbedding was built for {self.image_size}x{self.image_size} "
-                f"images, got {images.shape[-2]}x{images.shape[-1]}")
+        _check_input(images, self.in_channels, self.image_size)
         return self.proj(self.to_patches(images))
+
+# %% ../book/02_patch_embedding.ipynb #7f59f318
+def _check_sizes(image_size: int, patch_size: int, in_channels: int, dim: int) -> None:
+    "Raise unless every size is a positive `int`."
+    sizes = [
+        ("image_size", image_size),
+        ("patch_size", patch_size),
+        ("in_channels", in_channels),
+        ("dim", dim),
+    ]
+    for name, value in sizes:
+        if not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_input(images: torch.Tensor, in_channels: int, image_size: int) -> None:
+    "Raise unless `images` is `(B, in_channels, image_size, image_size)`."
+    if images.ndim != 4 or images.shape[1] != in_channels:
+        raise ValueError(
+            f"PatchEmbedding expects images (B, {in_channels}, "
+            f"{image_size}, {image_size}), got shape {tuple(images.shape)}"
+        )
+    if images.shape[-2:] != (image_size, image_size):
+        raise ValueError(
+            f"PatchEmbedding was built for {image_size}x{image_size} "
+            f"images, got {images.shape[-2]}x{images.shape[-1]}"
+        )

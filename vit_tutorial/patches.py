@@ -17,15 +17,6 @@ def num_patches(image_size: int | tuple[int, int], patch_size: int) -> int:
     _check_divisible(height, width, patch_size)
     return (height // patch_size) * (width // patch_size)
 
-
-def _check_divisible(height: int, width: int, patch_size: int) -> None:
-    if patch_size <= 0:
-        raise ValueError(f"patch_size must be a positive integer, got {patch_size}")
-    if height % patch_size or width % patch_size:
-        raise ValueError(
-            f"image size {height}x{width} is not divisible by patch size {patch_size}: "
-            f"height and width must both be multiples of {patch_size}")
-
 # %% ../book/01_patches.ipynb #47e9644e
 def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     """Cut images into non-overlapping square patches and flatten each one.
@@ -35,26 +26,56 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     (top-left first), each patch flattened as `(p1 p2 c)`: pixel by pixel, the channels
     of a pixel side by side.
     """
-    if images.ndim != 4:
-        raise ValueError("patchify expects a batch of images (B, C, H, W), "
-                         f"got shape {tuple(images.shape)}")
-    _check_divisible(images.shape[-2], images.shape[-1], patch_size)
-    return rearrange(images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)",
-                     p1=patch_size, p2=patch_size)
+    _check_images(images, patch_size)
+    return rearrange(
+        images, "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size
+    )
 
 
-def unpatchify(patches: torch.Tensor, patch_size: int, height: int,
-               width: int) -> torch.Tensor:
+def unpatchify(
+    patches: torch.Tensor, patch_size: int, height: int, width: int
+) -> torch.Tensor:
     """Exact inverse of `patchify`: `(B, N, P·P·C)` back to `(B, C, H, W)`."""
+    _check_patches(patches, patch_size, height, width)
+    h, p = height // patch_size, patch_size  # the width in patches follows from N
+    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)", h=h, p1=p, p2=p)
+
+# %% ../book/01_patches.ipynb #11c7e9aa
+def _check_divisible(height: int, width: int, patch_size: int) -> None:
+    "Raise unless `patch_size` is positive and divides both `height` and `width`."
+    if patch_size <= 0:
+        raise ValueError(f"patch_size must be a positive integer, got {patch_size}")
+    if height % patch_size or width % patch_size:
+        raise ValueError(
+            f"image size {height}x{width} is not divisible by patch size {patch_size}: "
+            f"height and width must both be multiples of {patch_size}"
+        )
+
+
+def _check_images(images: torch.Tensor, patch_size: int) -> None:
+    "Raise unless `images` is a `(B, C, H, W)` batch that `patch_size` can cut."
+    if images.ndim != 4:
+        raise ValueError(
+            "patchify expects a batch of images (B, C, H, W), "
+            f"got shape {tuple(images.shape)}"
+        )
+    _check_divisible(images.shape[-2], images.shape[-1], patch_size)
+
+
+def _check_patches(
+    patches: torch.Tensor, patch_size: int, height: int, width: int
+) -> None:
+    "Raise unless `patches` is `(B, N, P·P·C)` for a `height`×`width` image."
     _check_divisible(height, width, patch_size)
     if patches.ndim != 3:
-        raise ValueError("unpatchify expects patches (B, N, P*P*C), "
-                         f"got shape {tuple(patches.shape)}")
-    h, w = height // patch_size, width // patch_size
-    if patches.shape[1] != h * w or patches.shape[2] % (patch_size * patch_size):
+        raise ValueError(
+            "unpatchify expects patches (B, N, P*P*C), "
+            f"got shape {tuple(patches.shape)}"
+        )
+    n = (height // patch_size) * (width // patch_size)
+    if patches.shape[1] != n or patches.shape[2] % (patch_size * patch_size):
         raise ValueError(
             f"patches of shape {tuple(patches.shape)} do not fit a {height}x{width} "
             f"image with patch size {patch_size}: "
-            f"expected (B, {h * w}, {patch_size}*{patch_size}*C)")
-    return rearrange(patches, "b (h w) (p1 p2 c) -> b c (h p1) (w p2)",
-                     h=h, w=w, p1=patch_size, p2=patch_size)
+            f"expected (B, {n}, {patch_size}*{patch_size}*C)"
+        )
