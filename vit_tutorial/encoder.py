@@ -21,11 +21,7 @@ class MLP(nn.Module):
 
     def __init__(self, dim: int, hidden_dim: int, dropout: float = 0.0):
         super().__init__()
-        if dim <= 0 or hidden_dim <= 0:
-            raise ValueError("dim and hidden_dim must be positive, "
-                             f"got dim={dim}, hidden_dim={hidden_dim}")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        _check_mlp(dim, hidden_dim, dropout)
         self.fc1 = nn.Linear(dim, hidden_dim)
         self.act = nn.GELU()  # exact erf form, as in torchvision and timm
         self.drop1 = nn.Dropout(dropout)
@@ -35,23 +31,47 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop2(self.fc2(self.drop1(self.act(self.fc1(x)))))
 
+# %% ../book/05_encoder.ipynb #5ab2e2b4
+def _check_mlp(dim: int, hidden_dim: int, dropout: float) -> None:
+    "Raise unless both widths are positive and `dropout` is in [0, 1)."
+    if dim <= 0 or hidden_dim <= 0:
+        raise ValueError(
+            "dim and hidden_dim must be positive, "
+            f"got dim={dim}, hidden_dim={hidden_dim}"
+        )
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+
 # %% ../book/05_encoder.ipynb #1268ccc0
 class EncoderBlock(nn.Module):
-    """Pre-norm Transformer encoder block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
+    """Pre-norm encoder block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
 
     `(B, T, dim)` → `(B, T, dim)`. With `return_attention=True` also returns the attention
     weights `(B, heads, T, T)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's
     `Block`.
     """
 
-    def __init__(self, dim: int, heads: int, mlp_dim: int, dropout: float = 0.0,
-                 attn_dropout: float = 0.0, eps: float = 1e-6, qkv_bias: bool = True,
-                 fused: bool = False):
+    def __init__(
+        self,
+        dim: int,
+        heads: int,
+        mlp_dim: int,
+        dropout: float = 0.0,
+        attn_dropout: float = 0.0,
+        eps: float = 1e-6,
+        qkv_bias: bool = True,
+        fused: bool = False,
+    ):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=eps)
-        self.attn = MultiHeadSelfAttention(dim, heads, dropout=dropout,
-                                           attn_dropout=attn_dropout, qkv_bias=qkv_bias,
-                                           fused=fused)
+        self.attn = MultiHeadSelfAttention(
+            dim,
+            heads,
+            dropout=dropout,
+            attn_dropout=attn_dropout,
+            qkv_bias=qkv_bias,
+            fused=fused,
+        )
         self.norm2 = nn.LayerNorm(dim, eps=eps)
         self.mlp = MLP(dim, mlp_dim, dropout)
 
@@ -70,15 +90,26 @@ class Encoder(nn.Module):
     `(B, T, dim)` → `(B, T, dim)`.
     """
 
-    def __init__(self, dim: int, depth: int, heads: int, mlp_dim: int,
-                 dropout: float = 0.0, attn_dropout: float = 0.0, eps: float = 1e-6,
-                 qkv_bias: bool = True, fused: bool = False):
+    def __init__(
+        self,
+        dim: int,
+        depth: int,
+        heads: int,
+        mlp_dim: int,
+        dropout: float = 0.0,
+        attn_dropout: float = 0.0,
+        eps: float = 1e-6,
+        qkv_bias: bool = True,
+        fused: bool = False,
+    ):
         super().__init__()
-        if depth <= 0:
-            raise ValueError(f"depth must be a positive number of blocks, got {depth}")
+        _check_depth(depth)
         self.blocks = nn.ModuleList(
-            EncoderBlock(dim, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused)
-            for _ in range(depth))
+            EncoderBlock(
+                dim, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused
+            )
+            for _ in range(depth)
+        )
         self.norm = nn.LayerNorm(dim, eps=eps)
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
@@ -93,3 +124,9 @@ class Encoder(nn.Module):
                 x = block(x)
         x = self.norm(x)
         return (x, maps) if return_attention else x
+
+# %% ../book/05_encoder.ipynb #05e2797e
+def _check_depth(depth: int) -> None:
+    "Raise unless the stack has at least one block."
+    if depth <= 0:
+        raise ValueError(f"depth must be a positive number of blocks, got {depth}")
