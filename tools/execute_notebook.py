@@ -22,6 +22,23 @@ import nbformat
 from nbclient import NotebookClient
 
 
+def merge_streams(outputs: list) -> list:
+    """Join consecutive printed outputs of the same stream into one.
+
+    How a kernel splits printed text into messages depends on timing, so without this a
+    re-run can change a cell's stored outputs while its text stays the same.
+    """
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1]["name"] == out["name"]):
+            merged[-1]["text"] += out["text"]
+        else:
+            merged.append(out)
+    return merged
+
+
 def execute(path: Path, keep_ignored: bool, timeout: int) -> None:
     nb = nbformat.read(path, as_version=4)
     stored = {c.get("id"): c.get("outputs", []) for c in nb.cells if c.cell_type == "code"}
@@ -43,6 +60,7 @@ def execute(path: Path, keep_ignored: bool, timeout: int) -> None:
         cell.metadata.pop("execution", None)
         if keep_ignored and "nbval-ignore-output" in cell.metadata.get("tags", []):
             cell.outputs = stored.get(cell.get("id"), cell.outputs)
+        cell.outputs = merge_streams(cell.outputs)
         count += 1
         cell.execution_count = count
         for out in cell.outputs:
