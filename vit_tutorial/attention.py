@@ -10,15 +10,20 @@ from einops import rearrange
 from torch import nn
 
 # %% ../book/04_attention.ipynb #c167f1ae
-def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                                 dropout_p: float = 0.0, training: bool = False):
+def scaled_dot_product_attention(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    dropout_p: float = 0.0,
+    training: bool = False,
+):
     """softmax(q kᵀ / √d) v, written out. Returns `(output, weights)`.
 
     `q`: `(..., N_q, d)`, `k` and `v`: `(..., N, d)`, e.g. `(B, heads, N, head_dim)`.
     `weights`: `(..., N_q, N)`, each row sums to 1 (before dropout).
     `output`: `(..., N_q, d)`.
     """
-    scale = q.shape[-1] ** -0.5       # true division by √d: not `// d**0.5` (floor)
+    scale = q.shape[-1] ** -0.5  # true division by √d: not `// d**0.5` (floor)
     scores = (q * scale) @ k.transpose(-2, -1)
     weights = scores.softmax(dim=-1)  # over the keys: each query's weights sum to one
     if dropout_p > 0:
@@ -29,50 +34,65 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
 
 # %% ../book/04_attention.ipynb #551776d6
 class MultiHeadSelfAttention(nn.Module):
-    """Multi-head self-attention: fused qkv projection, per-head attention, output
-    projection.
+    """Multi-head self-attention: `(B, N, dim)` → `(B, N, dim)`.
 
-    `(B, N, dim)` → `(B, N, dim)`; with `return_attention=True` also the weights
-    `(B, heads, N, N)`. `dropout` acts on the output projection, `attn_dropout` on the
-    attention weights. `fused=True` uses
-    `torch.nn.functional.scaled_dot_product_attention` (same maths, no weights);
-    with `return_attention=True` the layer takes the explicit path even when
-    `fused=True`, since only that path returns the weights. Parameters `qkv`
-    (dim → 3·dim, ordered q, k, v) and `proj` map to timm's `attn.qkv`/`attn.proj` and
-    to `nn.MultiheadAttention`'s `in_proj_*`/`out_proj`.
+    With `return_attention=True` also the weights `(B, heads, N, N)`, from the explicit
+    path even if `fused=True`. `dropout` acts on the output, `attn_dropout` on the
+    weights. `qkv` (dim → 3·dim, ordered q, k, v) and `proj` are timm's `attn.qkv` and
+    `attn.proj`, and `nn.MultiheadAttention`'s `in_proj_*` and `out_proj`.
     """
 
-    def __init__(self, dim: int, heads: int, dropout: float = 0.0,
-                 attn_dropout: float = 0.0, qkv_bias: bool = True,
-                 fused: bool = False):
+    def __init__(
+        self,
+        dim: int,
+        heads: int,
+        dropout: float = 0.0,
+        attn_dropout: float = 0.0,
+        qkv_bias: bool = True,
+        fused: bool = False,
+    ):
         super().__init__()
-        if heads <= 0 or dim <= 0:
-            raise ValueError("dim and heads must be positive, "
-                             f"got dim={dim}, heads={heads}")
-        if dim % heads != 0:
-            raise ValueError(f"dim={dim} is not divisible by heads={heads}: "
-                             "each head needs dim/heads features")
-        for name, p in [("dropout", dropout), ("attn_dropout", attn_dropout)]:
-            if not 0.0 <= p < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {p}")
+        _check_attention_args(dim, heads, dropout, attn_dropout)
         self.dim, self.heads, self.head_dim = dim, heads, dim // heads
         self.attn_dropout, self.fused = attn_dropout, fused
         self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)  # X W_Q^i, X W_K^i, X W_V^i
-        self.proj = nn.Linear(dim, dim)                    # W_O
+        self.proj = nn.Linear(dim, dim)  # W_O
         self.proj_dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
-        if x.ndim != 3 or x.shape[-1] != self.dim:
-            raise ValueError(f"MultiHeadSelfAttention expects (B, N, {self.dim}), "
-                             f"got shape {tuple(x.shape)}")
-        q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d",
-                            three=3, h=self.heads)
-        p = self.attn_dropout if self.training else 0.0
+        _check_attention_input(x, self.dim)
+        q, k, v = rearrange(
+            self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads
+        )
+        p = self.attn_dropout if self.training else 0.0  # no dropout in evaluation
         if self.fused and not return_attention:
             out, weights = F.scaled_dot_product_attention(q, k, v, dropout_p=p), None
         else:
-            out, weights = scaled_dot_product_attention(q, k, v, dropout_p=p,
-                                                        training=self.training)
-        out = rearrange(out, "b h n d -> b n (h d)")       # Concat(head_1..head_h)
+            out, weights = scaled_dot_product_attention(q, k, v, p, self.training)
+        out = rearrange(out, "b h n d -> b n (h d)")  # Concat(head_1..head_h)
         out = self.proj_dropout(self.proj(out))
         return (out, weights) if return_attention else out
+
+# %% ../book/04_attention.ipynb #8b57396c
+def _check_attention_args(dim: int, heads: int, dropout: float, attn_dropout: float):
+    "Raise unless `dim` splits into `heads` equal heads and both dropouts are in [0, 1)."
+    if heads <= 0 or dim <= 0:
+        raise ValueError(
+            f"dim and heads must be positive, got dim={dim}, heads={heads}"
+        )
+    if dim % heads != 0:
+        raise ValueError(
+            f"dim={dim} is not divisible by heads={heads}: "
+            "each head needs dim/heads features"
+        )
+    for name, p in [("dropout", dropout), ("attn_dropout", attn_dropout)]:
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"{name} must be in [0, 1), got {p}")
+
+
+def _check_attention_input(x: torch.Tensor, dim: int):
+    "Raise unless `x` is `(B, N, dim)`."
+    if x.ndim != 3 or x.shape[-1] != dim:
+        raise ValueError(
+            f"MultiHeadSelfAttention expects (B, N, {dim}), got shape {tuple(x.shape)}"
+        )
