@@ -111,3 +111,28 @@ def test_chapters_are_chained(server, browser):
     nxt = tab.locator("a.right-next").first.get_attribute("href")
     assert nxt.endswith("02_patch_embedding.html")
     tab.close()
+
+
+@pytest.mark.parametrize("page", ["book/01_patches.html", "book/appendix_performance.html"])
+def test_exercise_solutions_are_collapsed_and_open(server, browser, page):
+    "Each solution is collapsed when the page loads, and opening it shows its content."
+    tab = browser.new_page()
+    tab.goto(urljoin(server, page), wait_until="load")
+    tab.wait_for_load_state("networkidle")
+    section = tab.locator("section#exercises")
+    assert section.count() == 1, f"{page}: no Exercises section"
+    solutions = section.locator(".admonition.dropdown").filter(has_text="Solution")
+    assert solutions.count() >= 3, f"{page}: fewer than three solution toggles"
+    first = solutions.first
+    body = first.locator("p").nth(1)       # the first paragraph after the title
+    assert not body.is_visible(), f"{page}: a solution is open before it is clicked"
+    first.locator(".admonition-title").click()
+    body.wait_for(state="visible", timeout=5_000)
+    code = section.locator("div.tag_hide-cell details").first
+    assert code.get_attribute("open") is None, f"{page}: solution code is open on load"
+    inner = code.locator("div.cell_input")
+    assert not inner.is_visible()
+    code.locator("summary").click()
+    inner.wait_for(state="visible", timeout=5_000)
+    assert "# Solution" in inner.inner_text()
+    tab.close()
