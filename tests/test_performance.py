@@ -1,19 +1,13 @@
 "The [CLS]-only last block of Appendix C (`vit_tutorial.performance`)."
 import pytest
 import torch
-from torch.utils.flop_counter import FlopCounterMode
 
-from conftest import DEVICES
+from conftest import DEVICES, counted_flops
 from vit_tutorial import (ClsShortcut, EncoderBlock, MultiHeadSelfAttention, ViT,
                           cls_only_attention, cls_only_block, vit_cifar, vit_flops,
                           with_cls_shortcut)
 from vit_tutorial.vit import CONFIGS
 
-
-def _counted_flops(model, size):
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.randn(1, 3, size, size))
-    return counter.get_total_flops()
 
 
 @pytest.mark.parametrize("fused", [False, True])
@@ -41,14 +35,14 @@ def test_cls_only_block_is_the_first_row():
 def test_shortcut_flops_formula_matches_counter(name):
     model = ViT(**CONFIGS[name]).eval()
     s = CONFIGS[name]["image_size"]
-    assert _counted_flops(ClsShortcut(model), s) == vit_flops(**CONFIGS[name], cls_shortcut=True)
-    assert _counted_flops(model, s) == vit_flops(**CONFIGS[name])
+    assert counted_flops(ClsShortcut(model), s) == vit_flops(**CONFIGS[name], cls_shortcut=True)
+    assert counted_flops(model, s) == vit_flops(**CONFIGS[name])
 
 
 def test_recipe_shortcut_flops():
     from vit_tutorial.train import get_config
     cfg = get_config("cifar10_cpu").model
-    assert _counted_flops(ClsShortcut(ViT(**cfg).eval()), 32) == 60_338_304
+    assert counted_flops(ClsShortcut(ViT(**cfg).eval()), 32) == 60_338_304
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -4,9 +4,8 @@ import pytest
 import torch
 import torchvision
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
-from conftest import DEVICES
+from conftest import DEVICES, counted_flops
 from vit_tutorial import CONFIGS, ViT, from_torchvision, to_torchvision, vit_base, vit_cifar, vit_flops, vit_small, vit_tiny
 
 
@@ -88,17 +87,12 @@ def test_untrained_model_predicts_uniform():
     torch.testing.assert_close(logits, torch.zeros(3, 10))
 
 
-def _counted_flops(model, size):
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.randn(1, 3, size, size))
-    return counter.get_total_flops()
-
 
 @pytest.mark.parametrize("name", ["vit_cifar", "vit_base"])
 def test_flops_formula_matches_counter(name):
     model = {"vit_cifar": vit_cifar, "vit_base": vit_base}[name]().eval()
     s = CONFIGS[name]["image_size"]
-    assert _counted_flops(model, s) == vit_flops(**CONFIGS[name])
+    assert counted_flops(model, s) == vit_flops(**CONFIGS[name])
     if name == "vit_base":
         assert vit_flops(**CONFIGS[name]) == 35_127_656_448
     if name == "vit_cifar":  # the last of 6 blocks shrinks to about a quarter
@@ -110,7 +104,7 @@ def test_mean_pool_has_no_shortcut():
     assert vit_flops(**{**CONFIGS["vit_cifar"], "pool": "mean"}, cls_shortcut=True) == \
         vit_flops(**{**CONFIGS["vit_cifar"], "pool": "mean"})
     model = vit_cifar(pool="mean").eval()
-    assert _counted_flops(model, 32) == vit_flops(**{**CONFIGS["vit_cifar"], "pool": "mean"})
+    assert counted_flops(model, 32) == vit_flops(**{**CONFIGS["vit_cifar"], "pool": "mean"})
 
 
 def test_constructor_errors_before_any_layer(monkeypatch):
@@ -169,7 +163,7 @@ def test_recipe_model_counts():
     assert count(model) == 460_906
     assert vit_flops(**cfg) == 67_833_984
     assert vit_flops(**cfg, cls_shortcut=True) == 60_338_304
-    assert _counted_flops(model, 32) == vit_flops(**cfg)
+    assert counted_flops(model, 32) == vit_flops(**cfg)
 
 
 def test_initialisation_scheme():
