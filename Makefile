@@ -38,9 +38,10 @@ html: $(STAMP) $(MATHJAX)
 book: html
 	@echo "The book is in _build/html/index.html"
 
-# Regenerate vit_tutorial/ from the chapters. Run this after editing an exported cell.
+# Regenerate vit_tutorial/ from the chapters (all of them: a module can take cells from several).
+# Run this after editing an exported cell.
 export: $(STAMP)
-	$(VENV)/bin/nbdev-export
+	$(PY) tools/export.py
 
 # Re-run chapters in place so that their stored outputs are real: make execute NB="book/04_attention.ipynb"
 # (Chapter 7 keeps its full training run's outputs: make execute NB=book/07_training.ipynb KEEP=--keep-ignored)
