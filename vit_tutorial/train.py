@@ -21,24 +21,31 @@ from torch import nn
 
 from .data import CIFAR10_MEAN, CIFAR10_STD, CIFAR10Tensors, load_cifar10
 from vit_tutorial.performance import (
-    autocast, bf16_supported, default_device, fused_attention_default, train_step,
-    with_cls_shortcut)
+    autocast,
+    bf16_supported,
+    default_device,
+    fused_attention_default,
+    train_step,
+    with_cls_shortcut,
+)
 from .vit import ViT
 
 # %% auto #0
-__all__ = ['CONFIGS', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize', 'TrainConfig', 'get_config',
-           'param_groups', 'warmup_cosine', 'evaluate', 'save_checkpoint', 'load_checkpoint', 'train', 'save_weights',
-           'load_weights', 'main']
+__all__ = ['CONFIGS', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize', 'TrainConfig', 'get_config', 'param_groups', 'warmup_cosine', 'evaluate', 'save_checkpoint', 'load_checkpoint', 'train', 'save_weights', 'load_weights', 'main']
 
 # %% ../book/07_training.ipynb #be1cad68
-def cifar10_splits(val_size: int = 5000, seed: int = 0, root=None,
-                   subset: int | None = None):
+def cifar10_splits(
+    val_size: int = 5000, seed: int = 0, root=None, subset: int | None = None
+):
     """`(train, val, test)` CIFAR-10 splits as `CIFAR10Tensors`.
 
     `val` is a seeded random part of the training set. `subset`: keep only this many
     training images and `subset // 4` validation and test images (for smoke runs).
     """
-    full, test = load_cifar10(train=True, root=root), load_cifar10(train=False, root=root)
+    full, test = (
+        load_cifar10(train=True, root=root),
+        load_cifar10(train=False, root=root),
+    )
     perm = torch.randperm(len(full), generator=torch.Generator().manual_seed(seed))
     val_idx, train_idx = perm[:val_size], perm[val_size:]
     if subset is not None:  # random subsets: the JPEG copy is stored class by class
@@ -57,13 +64,16 @@ def train_transform(augment: str = "basic"):
     (basic, then TrivialAugment).
     """
     from torchvision.transforms import v2
+
     if augment == "none":
         return None
     steps = [v2.RandomCrop(32, padding=4), v2.RandomHorizontalFlip()]
     if augment == "trivial":
         steps.append(v2.TrivialAugmentWide())
     elif augment != "basic":
-        raise ValueError(f"augment must be 'none', 'basic' or 'trivial', got {augment!r}")
+        raise ValueError(
+            f"augment must be 'none', 'basic' or 'trivial', got {augment!r}"
+        )
     return v2.Compose(steps)
 
 
@@ -75,15 +85,19 @@ def batch_mix(mix: str = "none", num_classes: int = 10):
     labels `(B, num_classes)`.
     """
     from torchvision.transforms import v2
-    mixers = {"mixup": v2.MixUp(alpha=0.8, num_classes=num_classes),
-              "cutmix": v2.CutMix(alpha=1.0, num_classes=num_classes)}
+
+    mixers = {
+        "mixup": v2.MixUp(alpha=0.8, num_classes=num_classes),
+        "cutmix": v2.CutMix(alpha=1.0, num_classes=num_classes),
+    }
     if mix == "none":
         return None
     if mix == "mixup_cutmix":
         return v2.RandomChoice(list(mixers.values()))
     if mix not in mixers:
-        raise ValueError("mix must be 'none', 'mixup', 'cutmix' or 'mixup_cutmix', "
-                         f"got {mix!r}")
+        raise ValueError(
+            f"mix must be 'none', 'mixup', 'cutmix' or 'mixup_cutmix', got {mix!r}"
+        )
     return mixers[mix]
 
 
@@ -111,6 +125,7 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
 @dataclass
 class TrainConfig:
     "Everything that defines a training run; `model` holds the `ViT` arguments."
+
     name: str
     model: dict
     epochs: int
@@ -135,33 +150,75 @@ class TrainConfig:
 
 CONFIGS = {
     "cifar10_cpu": TrainConfig(  # chosen on the validation split ("Choosing the recipe")
-        name="cifar10_cpu", epochs=30, batch_size=128, lr=1e-3, weight_decay=0.05,
+        name="cifar10_cpu",
+        epochs=30,
+        batch_size=128,
+        lr=1e-3,
+        weight_decay=0.05,
         warmup_epochs=1,
-        model=dict(image_size=32, patch_size=4, num_classes=10, dim=96, depth=6, heads=3,
-                   mlp_dim=192, pos_embedding="learned_sincos"),
+        model=dict(
+            image_size=32,
+            patch_size=4,
+            num_classes=10,
+            dim=96,
+            depth=6,
+            heads=3,
+            mlp_dim=192,
+            pos_embedding="learned_sincos",
+        ),
         notes="the book's run, Chapter 7: 6x96, tuned on the validation split; how long "
-              "it takes depends on the CPU's bf16 support (measured in Chapter 7)"),
+        "it takes depends on the CPU's bf16 support (measured in Chapter 7)",
+    ),
     "cifar10_gpu": TrainConfig(
-        name="cifar10_gpu", epochs=200, batch_size=512, lr=1e-3, weight_decay=0.05,
-        warmup_epochs=5, augment="trivial", num_workers=8,
-        model=dict(image_size=32, patch_size=4, num_classes=10, dim=384, depth=7, heads=6,
-                   mlp_dim=768, dropout=0.1),
+        name="cifar10_gpu",
+        epochs=200,
+        batch_size=512,
+        lr=1e-3,
+        weight_decay=0.05,
+        warmup_epochs=5,
+        augment="trivial",
+        num_workers=8,
+        model=dict(
+            image_size=32,
+            patch_size=4,
+            num_classes=10,
+            dim=384,
+            depth=7,
+            heads=6,
+            mlp_dim=768,
+            dropout=0.1,
+        ),
         notes="a longer recipe for a GPU: run once for the book, on one H100, bf16 "
-              "autocast (Chapter 7)"),
+        "autocast (Chapter 7)",
+    ),
     "smoke": TrainConfig(
-        name="smoke", epochs=3, batch_size=64, lr=2e-3, warmup_epochs=0.5, subset=512,
+        name="smoke",
+        epochs=3,
+        batch_size=64,
+        lr=2e-3,
+        warmup_epochs=0.5,
+        subset=512,
         eval_test=True,
-        model=dict(image_size=32, patch_size=8, num_classes=10, dim=64, depth=2, heads=2,
-                   mlp_dim=128),
-        notes="a tiny run for tests and CI"),
+        model=dict(
+            image_size=32,
+            patch_size=8,
+            num_classes=10,
+            dim=64,
+            depth=2,
+            heads=2,
+            mlp_dim=128,
+        ),
+        notes="a tiny run for tests and CI",
+    ),
 }
 
 
 def get_config(name: str, **overrides) -> TrainConfig:
     "A named configuration, with keyword overrides (e.g. `epochs=2`)."
     if name not in CONFIGS:
-        raise ValueError(f"unknown config {name!r}; "
-                         f"valid names: {', '.join(sorted(CONFIGS))}")
+        raise ValueError(
+            f"unknown config {name!r}; valid names: {', '.join(sorted(CONFIGS))}"
+        )
     return replace(CONFIGS[name], **overrides)
 
 # %% ../book/07_training.ipynb #4fa2e01a
@@ -173,8 +230,10 @@ def param_groups(model: nn.Module, weight_decay: float):
             continue
         skip = p.ndim <= 1 or name.endswith(("cls_token", "pos_embedding"))
         (no_decay if skip else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay},
-            {"params": no_decay, "weight_decay": 0.0}]
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
 
 
 def warmup_cosine(optimizer, warmup_steps: int, total_steps: int):
@@ -183,17 +242,25 @@ def warmup_cosine(optimizer, warmup_steps: int, total_steps: int):
     Call `.step()` after every optimizer step; the first step uses `1 / warmup_steps` of
     the base rate.
     """
+
     def factor(step):
         if step < warmup_steps:
             return (step + 1) / warmup_steps
         progress = (step - warmup_steps) / max(1, total_steps - warmup_steps)
         return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 # %% ../book/07_training.ipynb #7a94c7e4
 @torch.no_grad()
-def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, device=None,
-             bf16: bool = False, return_predictions: bool = False) -> dict:
+def evaluate(
+    model: nn.Module,
+    data: CIFAR10Tensors,
+    batch_size: int = 500,
+    device=None,
+    bf16: bool = False,
+    return_predictions: bool = False,
+) -> dict:
     """Mean cross-entropy and accuracy of `model` on `data`.
 
     With `return_predictions`, also the `(N,)` predicted classes. A `ViT` with
@@ -208,8 +275,8 @@ def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, devi
     total_loss, correct, preds = 0.0, 0, []
     forward = with_cls_shortcut(model)
     for start in range(0, len(data), batch_size):
-        images = normalize(data.images[start:start + batch_size].to(device))
-        labels = data.labels[start:start + batch_size].to(device)
+        images = normalize(data.images[start : start + batch_size].to(device))
+        labels = data.labels[start : start + batch_size].to(device)
         with autocast(device, bf16):
             logits = forward(images).float()
         total_loss += F.cross_entropy(logits, labels, reduction="sum").item()
@@ -222,7 +289,7 @@ def evaluate(model: nn.Module, data: CIFAR10Tensors, batch_size: int = 500, devi
         out["predictions"] = torch.cat(preds)
     return out
 
-# %% ../book/07_training.ipynb #e55c700a
+# %% ../book/appendix_training.ipynb #e55c700a
 def save_checkpoint(path, **state) -> None:
     "Write `state` to `path` atomically (temporary file, then rename)."
     path = Path(path)
@@ -243,22 +310,36 @@ def load_checkpoint(path) -> dict:
         raise FileNotFoundError(f"checkpoint not found: {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile,
-            ValueError, OSError) as err:
-        raise ValueError(f"checkpoint {path} is truncated or corrupt, or holds more than "
-                         "tensors, and cannot be loaded safely "
-                         f"({type(err).__name__}: "
-                         f"{str(err).splitlines()[0][:120]})") from None
+    except (
+        RuntimeError,
+        EOFError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+        ValueError,
+        OSError,
+    ) as err:
+        raise ValueError(
+            f"checkpoint {path} is truncated or corrupt, or holds more than "
+            "tensors, and cannot be loaded safely "
+            f"({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:120]})"
+        ) from None
     missing = {"model", "optimizer", "scheduler", "epoch", "config"} - set(state)
     if missing:
-        raise ValueError(f"checkpoint {path} is not a vit_tutorial training checkpoint: "
-                         f"missing {sorted(missing)}")
+        raise ValueError(
+            f"checkpoint {path} is not a vit_tutorial training checkpoint: "
+            f"missing {sorted(missing)}"
+        )
     return state
 
-# %% ../book/07_training.ipynb #e5513030
+# %% ../book/appendix_training.ipynb #e5513030
 def _dist_info():
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    return world, int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
+    return (
+        world,
+        int(os.environ.get("RANK", "0")),
+        int(os.environ.get("LOCAL_RANK", "0")),
+    )
 
 
 def _epoch_seed(seed: int, epoch: int, rank: int = 0) -> int:
@@ -285,12 +366,20 @@ def _progress(iterable, enabled: bool, **kwargs):
     if not enabled:
         return iterable
     from tqdm import tqdm
+
     return tqdm(iterable, **kwargs)
 
 
-def train(config: TrainConfig | str, out_dir=None, resume=None,
-          progress: bool | None = None, stop_after: int | None = None, data=None,
-          device=None, log=print) -> list[dict]:
+def train(
+    config: TrainConfig | str,
+    out_dir=None,
+    resume=None,
+    progress: bool | None = None,
+    stop_after: int | None = None,
+    data=None,
+    device=None,
+    log=print,
+) -> list[dict]:
     """Train a `ViT` as `config` says; returns the history (a dict of metrics per epoch).
 
     `out_dir`: where `metrics.json`, `checkpoint.pt` and `final.safetensors` go (rank 0
@@ -304,19 +393,23 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
     distributed = world > 1
     if distributed:
         import torch.distributed as dist
+
         local_world = int(os.environ.get("LOCAL_WORLD_SIZE", world))
         if torch.cuda.is_available():  # NCCL needs a GPU per process
             n_gpus = torch.cuda.device_count()
             if local_world > n_gpus:
-                raise ValueError(f"{local_world} processes per node but {n_gpus} CUDA "
-                                 "device(s): start at most one process per GPU (torchrun "
-                                 f"--nproc_per_node={n_gpus}), or hide the GPUs "
-                                 "(CUDA_VISIBLE_DEVICES=) to train on the CPU with gloo")
+                raise ValueError(
+                    f"{local_world} processes per node but {n_gpus} CUDA "
+                    "device(s): start at most one process per GPU (torchrun "
+                    f"--nproc_per_node={n_gpus}), or hide the GPUs "
+                    "(CUDA_VISIBLE_DEVICES=) to train on the CPU with gloo"
+                )
         if not dist.is_initialized():
             dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
         if cfg.batch_size % world:
-            raise ValueError(f"batch_size={cfg.batch_size} is not divisible by the "
-                             f"{world} processes")
+            raise ValueError(
+                f"batch_size={cfg.batch_size} is not divisible by the {world} processes"
+            )
     if device is not None:
         device = torch.device(device)
     elif torch.cuda.is_available() and distributed:
@@ -324,7 +417,9 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
     else:
         device = default_device()
     bf16 = cfg.bf16 and bf16_supported(device)
-    if distributed:  # where the processes exchange tensors: NCCL takes CUDA tensors only
+    if (
+        distributed
+    ):  # where the processes exchange tensors: NCCL takes CUDA tensors only
         comm = device if dist.get_backend() == "nccl" else torch.device("cpu")
     if progress is None:
         progress = not os.environ.get("CI") and sys.stderr.isatty()
@@ -335,8 +430,9 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
     if data is not None:
         train_data, val_data, test_data = data
     else:
-        train_data, val_data, test_data = cifar10_splits(cfg.val_size, cfg.seed,
-                                                         subset=cfg.subset)
+        train_data, val_data, test_data = cifar10_splits(
+            cfg.val_size, cfg.seed, subset=cfg.subset
+        )
     # the attention path measured fastest on this kind of device (Appendix C), unless the
     # config says otherwise
     model = ViT(**{"fused": fused_attention_default(device), **cfg.model}).to(device)
@@ -346,17 +442,22 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
         steps_per_epoch = math.ceil(math.ceil(len(train_data) / world) / per_rank_batch)
     else:
         steps_per_epoch = math.ceil(len(train_data) / cfg.batch_size)
-    scheduler = warmup_cosine(optimizer, max(1, int(cfg.warmup_epochs * steps_per_epoch)),
-                              cfg.epochs * steps_per_epoch)
+    scheduler = warmup_cosine(
+        optimizer,
+        max(1, int(cfg.warmup_epochs * steps_per_epoch)),
+        cfg.epochs * steps_per_epoch,
+    )
     history, start_epoch = [], 0
     if resume is not None:
         state = load_checkpoint(resume)
         changed = _config_changes(state["config"], asdict(cfg))
         if changed:
-            raise ValueError(f"checkpoint {resume} was written by a different "
-                             f"configuration (it differs in {', '.join(changed)}); "
-                             "resume with the same config "
-                             f"({state['config'].get('name')!r})")
+            raise ValueError(
+                f"checkpoint {resume} was written by a different "
+                f"configuration (it differs in {', '.join(changed)}); "
+                "resume with the same config "
+                f"({state['config'].get('name')!r})"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -373,13 +474,16 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
     sampler = None
     if distributed:
         sampler = torch.utils.data.distributed.DistributedSampler(
-            dataset, world, rank, shuffle=True, seed=cfg.seed)
+            dataset, world, rank, shuffle=True, seed=cfg.seed
+        )
     out = Path(out_dir) if out_dir is not None and rank == 0 else None
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{cfg.name}: {n_params:,} parameters | "
+    log(
+        f"{cfg.name}: {n_params:,} parameters | "
         f"{len(train_data):,} train / {len(val_data):,} val images | "
         f"device {device.type}{' with bf16 autocast' if bf16 else ''}"
-        f"{f' | {world} processes' if distributed else ''}")
+        f"{f' | {world} processes' if distributed else ''}"
+    )
     wall = history[-1]["wall_time_s"] if history else 0.0
     for epoch in range(start_epoch, cfg.epochs):
         if stop_after is not None and epoch - start_epoch >= stop_after:
@@ -390,45 +494,68 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
             sampler.set_epoch(epoch)
         # workers draw their seeds from the generator just seeded, so their augmentation
         # is repeatable too
-        loader = torch.utils.data.DataLoader(dataset, batch_size=per_rank_batch,
-                                             shuffle=sampler is None, sampler=sampler,
-                                             drop_last=False, num_workers=cfg.num_workers,
-                                             pin_memory=device.type == "cuda")
+        loader = torch.utils.data.DataLoader(
+            dataset,
+            batch_size=per_rank_batch,
+            shuffle=sampler is None,
+            sampler=sampler,
+            drop_last=False,
+            num_workers=cfg.num_workers,
+            pin_memory=device.type == "cuda",
+        )
         t0 = time.perf_counter()
         loss_sum, correct, seen = torch.zeros(()), torch.zeros((), dtype=torch.long), 0
-        bar = _progress(loader, progress, desc=f"epoch {epoch + 1}/{cfg.epochs}",
-                        leave=False)
+        bar = _progress(
+            loader, progress, desc=f"epoch {epoch + 1}/{cfg.epochs}", leave=False
+        )
         for step, (images, labels) in enumerate(bar):
             images = normalize(images.to(device, non_blocking=True))
             labels = labels.to(device, non_blocking=True)
             if mixer is not None:
                 # soft labels (B, 10); "accuracy" then counts the dominant label
                 images, labels = mixer(images, labels)
-            loss, right = train_step(net, optimizer, images, labels, bf16=bf16,
-                                     label_smoothing=cfg.label_smoothing,
-                                     max_grad_norm=cfg.max_grad_norm, scheduler=scheduler)
+            loss, right = train_step(
+                net,
+                optimizer,
+                images,
+                labels,
+                bf16=bf16,
+                label_smoothing=cfg.label_smoothing,
+                max_grad_norm=cfg.max_grad_norm,
+                scheduler=scheduler,
+            )
             loss_sum += loss.cpu() * len(labels)
             correct += right.cpu()
             seen += len(labels)
             if progress and step % 10 == 0:
-                bar.set_postfix(loss=f"{loss_sum.item() / seen:.3f}",
-                                acc=f"{correct.item() / seen:.3f}",
-                                lr=f"{optimizer.param_groups[0]['lr']:.2e}",
-                                img_s=f"{seen * world / (time.perf_counter() - t0):.0f}")
+                bar.set_postfix(
+                    loss=f"{loss_sum.item() / seen:.3f}",
+                    acc=f"{correct.item() / seen:.3f}",
+                    lr=f"{optimizer.param_groups[0]['lr']:.2e}",
+                    img_s=f"{seen * world / (time.perf_counter() - t0):.0f}",
+                )
         train_time = time.perf_counter() - t0
         train_loss, train_correct, train_seen = loss_sum.item(), correct.item(), seen
         if distributed:  # the figures of every process's shard, not of rank 0's alone
-            totals = torch.tensor([train_loss, train_correct, train_seen],
-                                  dtype=torch.float64, device=comm)
+            totals = torch.tensor(
+                [train_loss, train_correct, train_seen],
+                dtype=torch.float64,
+                device=comm,
+            )
             dist.all_reduce(totals)
             train_loss, train_correct, train_seen = totals.tolist()
         val = evaluate(model, val_data, device=device, bf16=bf16)
         wall += time.perf_counter() - t0
-        record = {"epoch": epoch + 1, "train_loss": train_loss / train_seen,
-                  "train_accuracy": train_correct / train_seen,
-                  "val_loss": val["loss"], "val_accuracy": val["accuracy"],
-                  "lr": optimizer.param_groups[0]["lr"],
-                  "img_per_s": seen * world / train_time, "wall_time_s": wall}
+        record = {
+            "epoch": epoch + 1,
+            "train_loss": train_loss / train_seen,
+            "train_accuracy": train_correct / train_seen,
+            "val_loss": val["loss"],
+            "val_accuracy": val["accuracy"],
+            "lr": optimizer.param_groups[0]["lr"],
+            "img_per_s": seen * world / train_time,
+            "wall_time_s": wall,
+        }
         if cfg.eval_test:  # for the report only (training never reads it), timed apart
             t1 = time.perf_counter()
             test = evaluate(model, test_data, device=device, bf16=bf16)
@@ -436,29 +563,43 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
             if epoch + 1 == cfg.epochs:
                 # the reported figure: float32, repeatable on one machine (same software)
                 test = evaluate(model, test_data, device=device, bf16=False)
-                record.update(test_loss_fp32=test["loss"],
-                              test_accuracy_fp32=test["accuracy"])
+                record.update(
+                    test_loss_fp32=test["loss"], test_accuracy_fp32=test["accuracy"]
+                )
             record["test_eval_s"] = time.perf_counter() - t1
         history.append(record)
-        log(f"epoch {epoch + 1:>3}/{cfg.epochs} | train loss {record['train_loss']:.3f} "
+        log(
+            f"epoch {epoch + 1:>3}/{cfg.epochs} | train loss {record['train_loss']:.3f} "
             f"acc {record['train_accuracy']:.3f} | "
             f"val loss {record['val_loss']:.3f} acc {record['val_accuracy']:.3f}"
-            + (f" | test acc {record['test_accuracy']:.4f}"
-               if "test_accuracy" in record else "")
-            + f" | {record['img_per_s']:.0f} img/s | {wall / 60:.1f} min")
+            + (
+                f" | test acc {record['test_accuracy']:.4f}"
+                if "test_accuracy" in record
+                else ""
+            )
+            + f" | {record['img_per_s']:.0f} img/s | {wall / 60:.1f} min"
+        )
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / "metrics.json").write_text(json.dumps(history, indent=1))
-            save_checkpoint(out / "checkpoint.pt", model=model.state_dict(),
-                            optimizer=optimizer.state_dict(),
-                            scheduler=scheduler.state_dict(), epoch=epoch,
-                            config=asdict(cfg), history=json.dumps(history),
-                            rng=torch.get_rng_state())
+            save_checkpoint(
+                out / "checkpoint.pt",
+                model=model.state_dict(),
+                optimizer=optimizer.state_dict(),
+                scheduler=scheduler.state_dict(),
+                epoch=epoch,
+                config=asdict(cfg),
+                history=json.dumps(history),
+                rng=torch.get_rng_state(),
+            )
     if out is not None and history and history[-1]["epoch"] == cfg.epochs:
         save_weights(model, cfg, out / "final")
-    if distributed:  # a checksum of each process's weights: equal if DDP kept them equal
-        flat = torch.cat([p.detach().float().flatten().to(comm)
-                          for p in model.parameters()])
+    if (
+        distributed
+    ):  # a checksum of each process's weights: equal if DDP kept them equal
+        flat = torch.cat(
+            [p.detach().float().flatten().to(comm) for p in model.parameters()]
+        )
         sums = [torch.zeros(2, device=comm) for _ in range(world)]
         weights = torch.arange(len(flat), device=comm) % 97
         dist.all_gather(sums, torch.stack([flat.sum(), (flat * weights).sum()]))
@@ -469,10 +610,11 @@ def train(config: TrainConfig | str, out_dir=None, resume=None,
         dist.barrier()
     return history
 
-# %% ../book/07_training.ipynb #8fbe7c3e
+# %% ../book/appendix_training.ipynb #8fbe7c3e
 def save_weights(model: ViT, config: TrainConfig, stem) -> None:
     "Write `stem.safetensors` (weights) and `stem.json` (train config, `ViT` arguments)."
     from safetensors.torch import save_file
+
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
@@ -485,12 +627,14 @@ def load_weights(stem, device="cpu") -> ViT:
     "Rebuild a `ViT` from `stem.safetensors` + `stem.json` written by `save_weights`."
     from safetensors import SafetensorError
     from safetensors.torch import load_file
+
     stem = Path(str(stem).removesuffix(".safetensors"))
     weights, meta = Path(str(stem) + ".safetensors"), Path(str(stem) + ".json")
     for f in (weights, meta):
         if not f.is_file():
             raise FileNotFoundError(
-                f"expected {f} (written by vit_tutorial.train.save_weights)")
+                f"expected {f} (written by vit_tutorial.train.save_weights)"
+            )
     model = ViT(**json.loads(meta.read_text())["model"])
     try:
         state = load_file(str(weights), device=str(device))
@@ -499,37 +643,48 @@ def load_weights(stem, device="cpu") -> ViT:
     model.load_state_dict(state)
     return model.to(device)
 
-# %% ../book/07_training.ipynb #44e49d95
+# %% ../book/appendix_training.ipynb #44e49d95
 def main(argv=None) -> list[dict]:
     """Command-line entry point.
 
     `python -m vit_tutorial.train --config NAME [--epochs N] [--out DIR] [--resume PATH]
     [--smoke] [--no-progress]`
     """
-    parser = argparse.ArgumentParser(prog="python -m vit_tutorial.train",
-                                     description="Train the book's ViT on CIFAR-10.")
-    parser.add_argument("--config", default="cifar10_cpu",
-                        help=f"one of: {', '.join(sorted(CONFIGS))}")
-    parser.add_argument("--epochs", type=int,
-                        help="override the configuration's number of epochs")
-    parser.add_argument("--out",
-                        help="folder for metrics.json, checkpoint.pt and final weights")
+    parser = argparse.ArgumentParser(
+        prog="python -m vit_tutorial.train",
+        description="Train the book's ViT on CIFAR-10.",
+    )
+    parser.add_argument(
+        "--config", default="cifar10_cpu", help=f"one of: {', '.join(sorted(CONFIGS))}"
+    )
+    parser.add_argument(
+        "--epochs", type=int, help="override the configuration's number of epochs"
+    )
+    parser.add_argument(
+        "--out", help="folder for metrics.json, checkpoint.pt and final weights"
+    )
     parser.add_argument("--resume", help="checkpoint.pt to continue from")
-    parser.add_argument("--smoke", action="store_true",
-                        help="use the tiny 'smoke' configuration")
+    parser.add_argument(
+        "--smoke", action="store_true", help="use the tiny 'smoke' configuration"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     name = "smoke" if args.smoke else args.config
     if name not in CONFIGS:
-        parser.error(f"unknown config {name!r}; "
-                     f"valid names: {', '.join(sorted(CONFIGS))}")
+        parser.error(
+            f"unknown config {name!r}; valid names: {', '.join(sorted(CONFIGS))}"
+        )
     if args.epochs is not None and args.epochs <= 0:
         parser.error(f"--epochs must be a positive integer, got {args.epochs}")
     if args.resume and not Path(args.resume).is_file():
         parser.error(f"--resume: no checkpoint at {args.resume}")
     cfg = get_config(name, **({"epochs": args.epochs} if args.epochs else {}))
-    return train(cfg, out_dir=args.out, resume=args.resume,
-                 progress=False if args.no_progress else None)
+    return train(
+        cfg,
+        out_dir=args.out,
+        resume=args.resume,
+        progress=False if args.no_progress else None,
+    )
 
 
 if __name__ == "__main__" and "ipykernel" not in sys.modules:
