@@ -98,6 +98,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                         'vit_tutorial/tokens.py'),
                                      'vit_tutorial.tokens._check_sincos_dim': ( 'position_embedding.html#_check_sincos_dim',
                                                                                 'vit_tutorial/tokens.py'),
+                                     'vit_tutorial.tokens._position_table': ( 'position_embedding.html#_position_table',
+                                                                              'vit_tutorial/tokens.py'),
                                      'vit_tutorial.tokens.sincos_2d_position_embedding': ( 'position_embedding.html#sincos_2d_position_embedding',
                                                                                            'vit_tutorial/tokens.py')},
             'vit_tutorial.train': { 'vit_tutorial.train.Augmented': ('training.html#augmented', 'vit_tutorial/train.py'),

@@ -41,6 +41,23 @@ def _check_embedding_options(
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
 
+# %% ../book/03_position_embedding.ipynb #9fce6ff8
+def _position_table(kind: str, side: int, dim: int, pool: str) -> torch.Tensor:
+    """The starting position table `(1, T, dim)` for `pos_embedding=kind`.
+
+    On a `side`×`side` patch grid, T = side² + 1 with `pool='cls'` ([CLS] at row 0) and
+    side² with `pool='mean'`. `'learned'`: random, normal with std 0.02. `'sincos'` and
+    `'learned_sincos'`: the fixed table of `sincos_2d_position_embedding` (defined
+    below), with a zero row in front for the [CLS] token.
+    """
+    if kind == "learned":
+        num_tokens = side * side + 1 if pool == "cls" else side * side
+        return nn.init.trunc_normal_(torch.empty(1, num_tokens, dim), std=0.02)
+    fixed = sincos_2d_position_embedding(side, side, dim)
+    if pool == "cls":  # [CLS] is not on the grid: the zero vector (as in MAE)
+        fixed = torch.cat([torch.zeros(1, dim), fixed])
+    return fixed[None]
+
 # %% ../book/03_position_embedding.ipynb #985a251d
 class ViTEmbedding(nn.Module):
     """Images `(B, C, H, W)` → tokens `(B, T, dim)`: patches, [CLS] token, positions.
@@ -68,18 +85,11 @@ class ViTEmbedding(nn.Module):
         n = self.patch_embedding.num_patches
         self.num_tokens = n + 1 if pool == "cls" else n
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim)) if pool == "cls" else None
-        if pos_embedding == "learned":
-            self.pos_embedding = nn.Parameter(torch.empty(1, self.num_tokens, dim))
-            nn.init.trunc_normal_(self.pos_embedding, std=0.02)
-        else:  # the fixed table of sincos_2d_position_embedding, defined below
-            side = image_size // patch_size
-            fixed = sincos_2d_position_embedding(side, side, dim)
-            if pool == "cls":  # [CLS] is not on the grid: the zero vector (as in MAE)
-                fixed = torch.cat([torch.zeros(1, dim), fixed])
-            if pos_embedding == "sincos":
-                self.register_buffer("pos_embedding", fixed[None], persistent=False)
-            else:  # learned, starting from a readable layout (Chapter 7 measures it)
-                self.pos_embedding = nn.Parameter(fixed[None].clone())
+        table = _position_table(pos_embedding, image_size // patch_size, dim, pool)
+        if pos_embedding == "sincos":  # fixed: a buffer, not trained
+            self.register_buffer("pos_embedding", table, persistent=False)
+        else:  # learned; 'learned_sincos' starts from a readable layout (Chapter 7)
+            self.pos_embedding = nn.Parameter(table)
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
