@@ -15,15 +15,21 @@ def _diff(a: Path, b: Path):
     return out
 
 
-def test_package_matches_fresh_export(tmp_path):
+def _fresh_export(tmp_path, times: int = 1) -> Path:
+    "Export the chapters `times` times into a copy of the repository; return its package."
     copy = tmp_path / "repo"
     copy.mkdir()
     shutil.copy(ROOT / "pyproject.toml", copy)
     shutil.copytree(ROOT / "book", copy / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
     (copy / "vit_tutorial").mkdir()
-    exporter = ROOT / "tools" / "export.py"
-    subprocess.run([sys.executable, str(exporter), str(copy)], check=True, capture_output=True, text=True)
-    problems = _diff(copy / "vit_tutorial", ROOT / "vit_tutorial")
+    for _ in range(times):
+        subprocess.run([sys.executable, str(ROOT / "tools" / "export.py"), str(copy)],
+                       check=True, capture_output=True, text=True)
+    return copy / "vit_tutorial"
+
+
+def test_package_matches_fresh_export(tmp_path):
+    problems = _diff(_fresh_export(tmp_path), ROOT / "vit_tutorial")
     assert not problems, "vit_tutorial/ is out of date; run `make export` and commit:\n" + "\n".join(problems)
 
 
@@ -42,12 +48,4 @@ def test_top_level_api():
 def test_export_is_idempotent(tmp_path):
     """Exporting twice gives the same files (nbdev alone appends to a module that several
     notebooks export to; tools/export.py writes each module once)."""
-    copy = tmp_path / "repo"
-    copy.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", copy)
-    shutil.copytree(ROOT / "book", copy / "book", ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
-    (copy / "vit_tutorial").mkdir()
-    exporter = ROOT / "tools" / "export.py"
-    for _ in range(2):
-        subprocess.run([sys.executable, str(exporter), str(copy)], check=True, capture_output=True, text=True)
-    assert not _diff(copy / "vit_tutorial", ROOT / "vit_tutorial")
+    assert not _diff(_fresh_export(tmp_path, times=2), ROOT / "vit_tutorial")
