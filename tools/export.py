@@ -49,8 +49,6 @@ def export(root: Path) -> list[Path]:
         for n, (nb, cells, in_all, _) in enumerate(items):
             maker = ModuleMaker(dest=lib, name=name, nb_path=nb, is_new=n == 0)
             maker.make(cells, in_all, lib_path=lib)
-        text = maker.fname.read_text()  # an appended module ends without a newline
-        maker.fname.write_text(text.rstrip("\n") + "\n")
         written.append(maker.fname)
     here = Path.cwd()
     os.chdir(root)  # nbdev reads its settings from the working directory
