@@ -56,6 +56,8 @@ chromium:
 # CI (and the training chapter's smoke mode): VIT_TUTORIAL_SMOKE=1 makes Chapter 7 train a tiny model.
 test: $(STAMP) chromium
 	$(PY) -m pip install --quiet -r requirements-bench.txt   # timm and vit-pytorch, for the benchmark's smoke test
+	$(VENV)/bin/ruff check .            # lint: package sources (the notebooks), tests, tools
+	$(VENV)/bin/ruff format --check .
 	$(MAKE) html
 	VIT_TUTORIAL_SMOKE=1 $(PY) -m pytest tests book --nbval --nbval-current-env \
 		--nbval-sanitize-with .ci/nbval-sanitize.cfg --nbval-cell-timeout=600 -q

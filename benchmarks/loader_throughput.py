@@ -4,12 +4,13 @@
 
 Each epoch builds a new DataLoader, as `train()` does, so worker start-up is included.
 """
+
 import argparse
 import time
 
 import torch
 
-from vit_tutorial.train import Augmented, cifar10_splits, train_transform
+from vit_tutorial.data import Augmented, cifar10_splits, train_transform
 
 
 def main(argv=None):
@@ -25,8 +26,13 @@ def main(argv=None):
     for workers in args.workers:
         for rep in range(args.epochs):
             torch.manual_seed(rep)
-            loader = torch.utils.data.DataLoader(ds, batch_size=args.batch, shuffle=True, num_workers=workers,
-                                                 pin_memory=cuda)
+            loader = torch.utils.data.DataLoader(
+                ds,
+                batch_size=args.batch,
+                shuffle=True,
+                num_workers=workers,
+                pin_memory=cuda,
+            )
             t, n = time.perf_counter(), 0
             for x, y in loader:
                 if cuda:
@@ -34,8 +40,10 @@ def main(argv=None):
                 n += len(y)
             if cuda:
                 torch.cuda.synchronize()
-            print(f"DataLoader alone, {args.augment}, {workers} workers, epoch {rep + 1}: "
-                  f"{n / (time.perf_counter() - t):.0f} img/s (worker start-up included)")
+            print(
+                f"DataLoader alone, {args.augment}, {workers} workers, epoch {rep + 1}: "
+                f"{n / (time.perf_counter() - t):.0f} img/s (worker start-up included)"
+            )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ def _seed():
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 
 
-
 def counted_flops(model, size: int) -> int:
     "FLOPs of one forward pass of a `(1, 3, size, size)` image, as `FlopCounterMode` counts them."
     with FlopCounterMode(display=False) as counter, torch.no_grad():
@@ -24,4 +23,6 @@ def counted_flops(model, size: int) -> int:
 
 def cifar_available() -> bool:
     root = default_data_root()
-    return (root / "cifar-10-batches-py" / "batches.meta").exists() or (root / "cifar10-jpeg" / "test").is_dir()
+    return (root / "cifar-10-batches-py" / "batches.meta").exists() or (
+        root / "cifar10-jpeg" / "test"
+    ).is_dir()

@@ -25,7 +25,9 @@ def to_torch(ours):
 def test_teaching_function_matches_sdpa(b, n, d):
     q, k, v = torch.randn(3, b, 2, n, d)
     out, w = scaled_dot_product_attention(q, k, v)
-    torch.testing.assert_close(out, F.scaled_dot_product_attention(q, k, v), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(
+        out, F.scaled_dot_product_attention(q, k, v), rtol=1e-5, atol=1e-6
+    )
     assert w.shape == (b, 2, n, n)
     manual = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(d), dim=-1)
     torch.testing.assert_close(w, manual)
@@ -71,7 +73,9 @@ def test_permutation_equivariance():
     layer = MultiHeadSelfAttention(32, 4).eval()
     x = torch.randn(2, 11, 32)
     perm = torch.randperm(11)
-    torch.testing.assert_close(layer(x[:, perm]), layer(x)[:, perm], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(
+        layer(x[:, perm]), layer(x)[:, perm], rtol=1e-5, atol=1e-5
+    )
 
 
 def test_gradients_reach_every_parameter():
@@ -85,7 +89,9 @@ def test_scaling_uses_head_dim_not_dim():
     # A layer scaled by sqrt(dim) would not match nn.MultiheadAttention; ours does (checked above).
     q, k, v = torch.randn(3, 1, 12, 9, 64)
     wrong = torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(768), -1) @ v
-    assert not torch.allclose(scaled_dot_product_attention(q, k, v)[0], wrong, atol=1e-2)
+    assert not torch.allclose(
+        scaled_dot_product_attention(q, k, v)[0], wrong, atol=1e-2
+    )
 
 
 def test_attention_dropout_only_in_training():
@@ -100,11 +106,15 @@ def test_attention_dropout_only_in_training():
 def test_dim_not_divisible_by_heads():
     with pytest.raises(ValueError, match=r"dim=192 is not divisible by heads=5"):
         MultiHeadSelfAttention(192, 5)
-    with pytest.raises(ValueError, match=r"dim and heads must be positive, got dim=64, heads=0"):
+    with pytest.raises(
+        ValueError, match=r"dim and heads must be positive, got dim=64, heads=0"
+    ):
         MultiHeadSelfAttention(64, 0)
     with pytest.raises(ValueError, match=r"attn_dropout must be in \[0, 1\), got 1.0"):
         MultiHeadSelfAttention(64, 4, attn_dropout=1.0)
-    with pytest.raises(ValueError, match=r"expects \(B, N, 64\), got shape \(2, 5, 32\)"):
+    with pytest.raises(
+        ValueError, match=r"expects \(B, N, 64\), got shape \(2, 5, 32\)"
+    ):
         MultiHeadSelfAttention(64, 4)(torch.zeros(2, 5, 32))
 
 
@@ -112,14 +122,26 @@ def test_dim_not_divisible_by_heads():
 def test_fast_path_matches_teaching_path_under_bf16_autocast(device):
     "The fused path, run the way training runs it (bf16 autocast), agrees with the teaching path to bf16 precision."
     from vit_tutorial import ViT
+
     torch.manual_seed(2)
-    teach = ViT(image_size=16, patch_size=4, num_classes=5, dim=48, depth=2, heads=3, mlp_dim=96)
+    teach = ViT(
+        image_size=16, patch_size=4, num_classes=5, dim=48, depth=2, heads=3, mlp_dim=96
+    )
     torch.nn.init.normal_(teach.head.weight, std=0.02)
-    fast = ViT(image_size=16, patch_size=4, num_classes=5, dim=48, depth=2, heads=3, mlp_dim=96, fused=True)
+    fast = ViT(
+        image_size=16,
+        patch_size=4,
+        num_classes=5,
+        dim=48,
+        depth=2,
+        heads=3,
+        mlp_dim=96,
+        fused=True,
+    )
     fast.load_state_dict(teach.state_dict())
     teach, fast = teach.to(device), fast.to(device)
     x = torch.randn(4, 3, 16, 16, device=device)
-    ref = teach(x)                                   # float32 teaching path
+    ref = teach(x)  # float32 teaching path
     ref.square().sum().backward()
     with torch.autocast(device, dtype=torch.bfloat16):
         out = fast(x).float()
@@ -139,8 +161,11 @@ def test_layer_is_the_multihead_equation(dim, heads):
     W, b = layer.qkv.weight.T, layer.qkv.bias
     heads_out = []
     for i in range(heads):
-        Q, K, V = (x @ W[:, p * dim + i * d:p * dim + (i + 1) * d] + b[p * dim + i * d:p * dim + (i + 1) * d]
-                   for p in range(3))
+        Q, K, V = (
+            x @ W[:, p * dim + i * d : p * dim + (i + 1) * d]
+            + b[p * dim + i * d : p * dim + (i + 1) * d]
+            for p in range(3)
+        )
         heads_out.append(torch.softmax(Q @ K.transpose(-2, -1) / math.sqrt(d), -1) @ V)
     expected = torch.cat(heads_out, -1) @ layer.proj.weight.T + layer.proj.bias
     torch.testing.assert_close(layer(x), expected)
@@ -149,6 +174,7 @@ def test_layer_is_the_multihead_equation(dim, heads):
 def test_qkv_split_and_merge_layout():
     "The 3D features are read as (three, heads, head_dim); the merge puts the heads side by side."
     from einops import rearrange
+
     B, N, h, d = 2, 4, 3, 2
     D = h * d
     features = torch.arange(3 * D).expand(B, N, 3 * D)
@@ -156,11 +182,17 @@ def test_qkv_split_and_merge_layout():
     assert q.shape == k.shape == v.shape == (B, h, N, d)
     for i in range(h):
         head = torch.arange(i * d, (i + 1) * d)
-        assert (q[:, i] == head).all() and (k[:, i] == D + head).all() and (v[:, i] == 2 * D + head).all()
+        assert (
+            (q[:, i] == head).all()
+            and (k[:, i] == D + head).all()
+            and (v[:, i] == 2 * D + head).all()
+        )
     assert torch.equal(rearrange(q, "b h n d -> b n (h d)"), features[..., :D])
 
 
 def test_floor_division_is_the_floor_of_the_scaled_score():
     q, k = torch.randn(1, 65, 64), torch.randn(1, 65, 64)
     scores = q @ k.transpose(-2, -1)
-    torch.testing.assert_close(scores // math.sqrt(64), torch.floor(scores / 8), rtol=0, atol=0)
+    torch.testing.assert_close(
+        scores // math.sqrt(64), torch.floor(scores / 8), rtol=0, atol=0
+    )

@@ -33,15 +33,20 @@ def test_jpeg_folder_with_wrong_classes(tmp_path):
 
 def test_incomplete_copy_is_reported(tmp_path):
     from torchvision.io import encode_jpeg
+
     for name in CIFAR10_CLASSES:
         d = tmp_path / "cifar10-jpeg" / "test" / name
         d.mkdir(parents=True)
-        (d / "0000.jpg").write_bytes(encode_jpeg(torch.zeros(3, 32, 32, dtype=torch.uint8)).numpy().tobytes())
+        (d / "0000.jpg").write_bytes(
+            encode_jpeg(torch.zeros(3, 32, 32, dtype=torch.uint8)).numpy().tobytes()
+        )
     with pytest.raises(ValueError, match="should have 10000 images, found 10"):
         load_cifar10(train=False, root=tmp_path, download=False)
 
 
-@pytest.mark.skipif(not cifar_available(), reason="CIFAR-10 is not in data/ (CI unpacks it there)")
+@pytest.mark.skipif(
+    not cifar_available(), reason="CIFAR-10 is not in data/ (CI unpacks it there)"
+)
 def test_real_test_split():
     ds = load_cifar10(train=False, download=False)
     assert ds.images.shape == (10_000, 3, 32, 32) and ds.images.dtype == torch.uint8
@@ -55,6 +60,11 @@ def test_show_images_checks_shape():
     with pytest.raises(ValueError, match=r"expects a batch \(B, C, H, W\)"):
         show_images(torch.zeros(3, 32, 32))
     import matplotlib
+
     matplotlib.use("Agg")
-    fig = show_images(torch.zeros(3, 3, 8, 8, dtype=torch.uint8), labels=[0, 1, 2], highlight=[True, False, False])
+    fig = show_images(
+        torch.zeros(3, 3, 8, 8, dtype=torch.uint8),
+        labels=[0, 1, 2],
+        highlight=[True, False, False],
+    )
     assert len(fig.axes) == 3

@@ -43,9 +43,13 @@ def test_encoder_stack_and_final_norm():
 
 
 def test_encoder_errors():
-    with pytest.raises(ValueError, match="depth must be a positive number of blocks, got 0"):
+    with pytest.raises(
+        ValueError, match="depth must be a positive number of blocks, got 0"
+    ):
         Encoder(32, 0, 4, 64)
-    with pytest.raises(ValueError, match="dim and hidden_dim must be positive, got dim=32, hidden_dim=0"):
+    with pytest.raises(
+        ValueError, match="dim and mlp_dim must be positive, got dim=32, mlp_dim=0"
+    ):
         MLP(32, 0)
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got -0.1"):
         MLP(32, 64, dropout=-0.1)

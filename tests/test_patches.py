@@ -4,8 +4,16 @@ import torch
 from vit_tutorial import num_patches, patchify, unpatchify
 
 
-@pytest.mark.parametrize("b,c,h,w,p", [(16, 3, 32, 32, 8), (2, 3, 32, 32, 4), (1, 3, 224, 224, 16),
-                                       (3, 1, 12, 8, 4), (2, 2, 6, 6, 1)])
+@pytest.mark.parametrize(
+    "b,c,h,w,p",
+    [
+        (16, 3, 32, 32, 8),
+        (2, 3, 32, 32, 4),
+        (1, 3, 224, 224, 16),
+        (3, 1, 12, 8, 4),
+        (2, 2, 6, 6, 1),
+    ],
+)
 def test_shapes_and_round_trip(b, c, h, w, p):
     x = torch.randn(b, c, h, w)
     patches = patchify(x, p)
@@ -41,18 +49,29 @@ def test_patch_matches_manual_slice():
 
 
 def test_not_divisible_raises_clear_error():
-    with pytest.raises(ValueError, match=r"image size 30x32 is not divisible by patch size 8"):
+    with pytest.raises(
+        ValueError, match=r"image size 30x32 is not divisible by patch size 8"
+    ):
         patchify(torch.zeros(1, 3, 30, 32), 8)
-    with pytest.raises(ValueError, match=r"image size 32x20 is not divisible by patch size 8"):
+    with pytest.raises(
+        ValueError, match=r"image size 32x20 is not divisible by patch size 8"
+    ):
         patchify(torch.zeros(1, 3, 32, 20), 8)
-    with pytest.raises(ValueError, match=r"image size 30x30 is not divisible by patch size 4"):
+    with pytest.raises(
+        ValueError, match=r"image size 30x30 is not divisible by patch size 4"
+    ):
         unpatchify(torch.zeros(1, 49, 48), 4, 30, 30)
     with pytest.raises(ValueError, match=r"expects a batch of images \(B, C, H, W\)"):
         patchify(torch.zeros(3, 32, 32), 8)
-    with pytest.raises(ValueError, match=r"patch_size must be a positive integer, got 0"):
+    with pytest.raises(
+        ValueError, match=r"patch_size must be a positive integer, got 0"
+    ):
         patchify(torch.zeros(1, 3, 32, 32), 0)
 
 
 def test_unpatchify_rejects_wrong_token_count():
-    with pytest.raises(ValueError, match=r"do not fit a 32x32 image with patch size 8: expected \(B, 16, 8\*8\*C\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"do not fit a 32x32 image with patch size 8: expected \(B, 16, 8\*8\*C\)",
+    ):
         unpatchify(torch.zeros(1, 15, 192), 8, 32, 32)

@@ -11,6 +11,7 @@ dropped, so that a re-run changes only what really changed.
 tagged `nbval-ignore-output` (Chapter 7: the full training run's outputs, which only the full run
 can produce); every other cell gets the smoke run's output, which is what CI compares.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,12 @@ def merge_streams(outputs: list) -> list:
     """
     merged = []
     for out in outputs:
-        if (out.get("output_type") == "stream" and merged
-                and merged[-1].get("output_type") == "stream"
-                and merged[-1]["name"] == out["name"]):
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1]["name"] == out["name"]
+        ):
             merged[-1]["text"] += out["text"]
         else:
             merged.append(out)
@@ -41,13 +45,19 @@ def merge_streams(outputs: list) -> list:
 
 def execute(path: Path, keep_ignored: bool, timeout: int) -> None:
     nb = nbformat.read(path, as_version=4)
-    stored = {c.get("id"): c.get("outputs", []) for c in nb.cells if c.cell_type == "code"}
+    stored = {
+        c.get("id"): c.get("outputs", []) for c in nb.cells if c.cell_type == "code"
+    }
     env_before = os.environ.get("VIT_TUTORIAL_SMOKE")
     if keep_ignored:
         os.environ["VIT_TUTORIAL_SMOKE"] = "1"
     try:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+        ).execute()
     finally:
         if env_before is None:
             os.environ.pop("VIT_TUTORIAL_SMOKE", None)
@@ -66,7 +76,9 @@ def execute(path: Path, keep_ignored: bool, timeout: int) -> None:
         for out in cell.outputs:
             if "execution_count" in out:
                 out["execution_count"] = count
-    nb.metadata["language_info"] = {"name": "python"}  # no interpreter version in the stored notebook
+    nb.metadata["language_info"] = {
+        "name": "python"
+    }  # no interpreter version in the stored notebook
     nbformat.write(nb, path)
     print(f"executed {path}")
 
@@ -74,8 +86,11 @@ def execute(path: Path, keep_ignored: bool, timeout: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--keep-ignored", action="store_true",
-                        help="smoke run; keep the stored outputs of nbval-ignore-output cells")
+    parser.add_argument(
+        "--keep-ignored",
+        action="store_true",
+        help="smoke run; keep the stored outputs of nbval-ignore-output cells",
+    )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
     args = parser.parse_args()
     for path in args.notebooks:

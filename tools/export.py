@@ -25,7 +25,9 @@ from nbdev.process import NBProcessor
 def export(root: Path) -> list[Path]:
     cfg = get_config(path=root)
     lib, nbs = cfg.lib_path, cfg.nbs_path
-    parts = defaultdict(list)  # module name -> [(notebook, cells, cells for __all__, owns it)]
+    parts = defaultdict(
+        list
+    )  # module name -> [(notebook, cells, cells for __all__, owns it)]
     for nb in sorted(nbs.glob("*.ipynb")):
         proc = ExportModuleProc()
         NBProcessor(nb, [proc]).process()

@@ -4,7 +4,7 @@
 __all__ = []
 
 # %% ../book/appendix_package.ipynb #6e144c22
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .data import *
 from .patches import *
@@ -14,16 +14,6 @@ from .attention import *
 from .encoder import *
 from .vit import *
 from .performance import *
-# `python -m vit_tutorial.train` imports this package (and so train.py) before it runs
-# train.py again as __main__; runpy warns about that, but it is harmless: main() runs
-# only in the __main__ copy
-import warnings as _warnings
-_warnings.filterwarnings("ignore", message="'vit_tutorial.train' found in sys.modules",
-                         category=RuntimeWarning)
-# train.py also defines CONFIGS (training runs) and main (the CLI): import its public API
-# by name, so that vit_tutorial.CONFIGS stays the model configurations of Chapter 6
-from .train import (TrainConfig, cifar10_splits, evaluate, get_config,
-                                load_checkpoint, load_weights, normalize, param_groups,
-                                save_checkpoint, save_weights, train, train_transform,
-                                warmup_cosine)
+from .weights import *
+from .train import *
 from .analysis import *

@@ -12,16 +12,18 @@ from einops import rearrange
 # %% ../book/08_inside.ipynb #80bf7f06
 def patch_embedding_filters(model) -> torch.Tensor:
     "The patch-embedding filters of a `ViT` as images: `(dim, P, P, C)`."
-    P = model.config["patch_size"]
+    P = model.config.patch_size
     weight = model.embedding.patch_embedding.proj.weight.detach()
     return rearrange(weight, "d (p1 p2 c) -> d p1 p2 c", p1=P, p2=P)
 
 
-def principal_components(filters: torch.Tensor, k: int
-                         ) -> tuple[torch.Tensor, torch.Tensor]:
+def principal_components(
+    filters: torch.Tensor, k: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Top `k` principal components of `filters` `(n, *shape)`.
 
-    Returns `(components (k, *shape), explained (k,))`, `explained` being each component's
+    Returns `(components (k, *shape), explained (k,))`, `explained` being each
+    component's
     share of the total variance. Each component has unit norm and an arbitrary sign.
     """
     flat = rearrange(filters, "n ... -> n (...)")
@@ -34,15 +36,16 @@ def principal_components(filters: torch.Tensor, k: int
 def position_similarity(pos: torch.Tensor, grid: int) -> torch.Tensor:
     """Cosine similarity of every pair of patch position embeddings `(grid·grid, dim)`.
 
-    Returns `(grid, grid, grid, grid)`: entry `[i, j, k, l]` compares positions (i, j) and
-    (k, l).
+    Returns `(grid, grid, grid, grid)`: entry `[i, j, k, l]` compares positions
+    (i, j) and (k, l).
     """
     pos = F.normalize(pos.detach().float(), dim=-1)
     return rearrange(pos @ pos.T, "(h w) (h2 w2) -> h w h2 w2", h=grid, h2=grid)
 
 # %% ../book/08_inside.ipynb #9dd6318e
-def mean_attention_distance(weights: torch.Tensor, grid: int, patch_size: int,
-                            has_cls: bool = True) -> torch.Tensor:
+def mean_attention_distance(
+    weights: torch.Tensor, grid: int, patch_size: int, has_cls: bool = True
+) -> torch.Tensor:
     """Mean attention distance in pixels, per head: `(B, heads, T, T)` → `(heads,)`.
 
     Patch queries only; weights over patch keys renormalised to sum to 1. Patch centres
@@ -51,26 +54,28 @@ def mean_attention_distance(weights: torch.Tensor, grid: int, patch_size: int,
     if has_cls:
         weights = weights[:, :, 1:, 1:]
     if weights.shape[-1] != grid * grid:
-        raise ValueError(f"expected {grid * grid} patch tokens for a {grid}x{grid} grid, "
-                         f"got {weights.shape[-1]}")
+        raise ValueError(
+            f"expected {grid * grid} patch tokens for a {grid}x{grid} grid, "
+            f"got {weights.shape[-1]}"
+        )
     weights = weights / weights.sum(dim=-1, keepdim=True)
     ys, xs = torch.meshgrid(torch.arange(grid), torch.arange(grid), indexing="ij")
     coords = torch.stack([ys.flatten(), xs.flatten()], dim=1).float() * patch_size
-    dist = torch.cdist(coords, coords)                              # (N, N) pixels
-    return (weights * dist).sum(dim=-1).mean(dim=(0, 2))            # (heads,)
+    dist = torch.cdist(coords, coords)  # (N, N) pixels
+    return (weights * dist).sum(dim=-1).mean(dim=(0, 2))  # (heads,)
 
 # %% ../book/08_inside.ipynb #4be2df45
 def attention_rollout(maps, residual: float = 0.5) -> torch.Tensor:
-    """Attention rollout (Abnar & Zuidema, 2020) of `maps`, a list of `(B, heads, T, T)`.
+    """Attention rollout (Abnar & Zuidema, 2020) of `maps`, a list of `(B, h, T, T)`.
 
     `maps` is ordered first layer first. Each layer's head-averaged attention becomes
-    `residual·I + (1 - residual)·A`, rows renormalised; the result is their product, last
-    layer on the left: `(B, T, T)`, row i = how much each input token feeds output token
-    i.
+    `residual·I + (1 - residual)·A`, rows renormalised; the result is their product,
+    last layer on the left: `(B, T, T)`, row i = how much each input token feeds output
+    token i.
     """
     result = None
     for w in maps:
-        a = w.mean(dim=1)                                                   # (B, T, T)
+        a = w.mean(dim=1)  # (B, T, T)
         eye = torch.eye(a.shape[-1], dtype=a.dtype, device=a.device)
         a = residual * eye + (1 - residual) * a
         a = a / a.sum(dim=-1, keepdim=True)

@@ -46,6 +46,7 @@ class MultiHeadSelfAttention(nn.Module):
         self,
         dim: int,
         heads: int,
+        *,
         dropout: float = 0.0,
         attn_dropout: float = 0.0,
         qkv_bias: bool = True,
@@ -75,7 +76,7 @@ class MultiHeadSelfAttention(nn.Module):
 
 # %% ../book/04_attention.ipynb #8b57396c
 def _check_attention_args(dim: int, heads: int, dropout: float, attn_dropout: float):
-    "Raise unless `dim` splits into `heads` equal heads and both dropouts are in [0, 1)."
+    "Raise unless `dim` splits into `heads` equal heads, and both dropouts in [0, 1)."
     if heads <= 0 or dim <= 0:
         raise ValueError(
             f"dim and heads must be positive, got dim={dim}, heads={heads}"

@@ -11,18 +11,28 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'default_data_root', 'CIFAR10Tensors', 'load_cifar10', 'show_images']
+__all__ = ['CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'default_data_root', 'CIFAR10Tensors', 'load_cifar10', 'show_images', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize']
 
 # %% ../book/appendix_data.ipynb #aa5fa8ea
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")
+CIFAR10_CLASSES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 # %% ../book/appendix_data.ipynb #8fb81a07
 def default_data_root() -> Path:
-    """The folder where datasets live: `$VIT_TUTORIAL_DATA`, else the checkout's `data/`,
-    else `./data`."""
+    """The folder where datasets live: `$VIT_TUTORIAL_DATA`, else the checkout's
+    `data/`, else `./data`."""
     env = os.environ.get("VIT_TUTORIAL_DATA")
     if env:
         return Path(env)
@@ -43,6 +53,7 @@ class CIFAR10Tensors(torch.utils.data.Dataset):
     `source`: a sentence saying which copy of CIFAR-10 was loaded.
     Indexing returns `(image (3, 32, 32) uint8, label int)`.
     """
+
     images: torch.Tensor
     labels: torch.Tensor
     source: str
@@ -77,16 +88,21 @@ def _load_jpeg_folder(folder: Path):
     "Decode an ImageFolder tree (`<class>/*.jpg`) into `uint8` tensors, with one call."
     import warnings
     from torchvision.io import decode_jpeg
+
     classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
     if tuple(classes) != CIFAR10_CLASSES:
-        raise ValueError(f"{folder} should hold the 10 CIFAR-10 class folders "
-                         f"{CIFAR10_CLASSES}, found {tuple(classes)}")
+        raise ValueError(
+            f"{folder} should hold the 10 CIFAR-10 class folders "
+            f"{CIFAR10_CLASSES}, found {tuple(classes)}"
+        )
     files, labels = [], []
     for label, name in enumerate(classes):
         paths = sorted((folder / name).glob("*.jpg"))
         files += paths
         labels += [label] * len(paths)
-    data = [torch.frombuffer(bytearray(p.read_bytes()), dtype=torch.uint8) for p in files]
+    data = [
+        torch.frombuffer(bytearray(p.read_bytes()), dtype=torch.uint8) for p in files
+    ]
     # torchvision 0.29 marks its image codecs as deprecated in favour of torchcodec
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -94,8 +110,9 @@ def _load_jpeg_folder(folder: Path):
     return torch.stack(images), torch.tensor(labels, dtype=torch.int64)
 
 # %% ../book/appendix_data.ipynb #718ecf25
-def load_cifar10(train: bool = True, root: str | Path | None = None,
-                 download: bool = True) -> CIFAR10Tensors:
+def load_cifar10(
+    train: bool = True, root: str | Path | None = None, download: bool = True
+) -> CIFAR10Tensors:
     """Load one split of CIFAR-10 as `uint8` tensors, from the first source that works.
 
     Order: the original release under `root/cifar-10-batches-py`; a JPEG copy under
@@ -118,30 +135,45 @@ def load_cifar10(train: bool = True, root: str | Path | None = None,
             f"CIFAR-10 ({split} split) was not found under '{root}'. Provide it in one "
             f"of two ways: (1) online, run torchvision.datasets.CIFAR10(root='{root}', "
             f"download=True) to fetch the original release into "
-            f"'{root}/cifar-10-batches-py'; or (2) offline, unpack an ImageFolder-layout "
-            f"JPEG copy so that '{root}/cifar10-jpeg/{split}/<class>/*.jpg' exists "
-            f"(for example: tar -xzf cifar10-jpeg.tar.gz -C '{root}').")
+            f"'{root}/cifar-10-batches-py'; or (2) offline, unpack an "
+            f"ImageFolder-layout JPEG copy so that "
+            f"'{root}/cifar10-jpeg/{split}/<class>/*.jpg' exists "
+            f"(for example: tar -xzf cifar10-jpeg.tar.gz -C '{root}')."
+        )
     expected = 50_000 if train else 10_000
     if len(labels) != expected:
-        raise ValueError(f"CIFAR-10 {split} split should have {expected} images, found "
-                         f"{len(labels)} ({source}); the copy on disk is incomplete.")
+        raise ValueError(
+            f"CIFAR-10 {split} split should have {expected} images, found "
+            f"{len(labels)} ({source}); the copy on disk is incomplete."
+        )
     return CIFAR10Tensors(images, labels, source)
 
 
 def _try_download(root: Path) -> None:
     "Fetch the original release with torchvision; stay quiet if there is no network."
-    import contextlib, io
+    import contextlib
+    import io
     from torchvision.datasets import CIFAR10
+
     quiet = io.StringIO()
     try:
         with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
             CIFAR10(str(root), train=True, download=True)
-    except Exception:  # offline, DNS failure, interrupted download: the caller reports it
+    except (
+        Exception
+    ):  # offline, DNS failure, interrupted download: the caller reports it
         pass
 
 # %% ../book/appendix_data.ipynb #fd964f03
-def show_images(images, labels=None, classes=CIFAR10_CLASSES, ncols: int = 8,
-                title: str | None = None, scale: float = 1.2, highlight=None):
+def show_images(
+    images,
+    labels=None,
+    classes=CIFAR10_CLASSES,
+    ncols: int = 8,
+    title: str | None = None,
+    scale: float = 1.2,
+    highlight=None,
+):
     """Draw a grid of images. `images`: `(B, 3, H, W)` uint8 or float in [0, 1].
 
     `labels`: optional `(B,)` ints (or strings) shown as titles; `highlight`: optional
@@ -150,10 +182,13 @@ def show_images(images, labels=None, classes=CIFAR10_CLASSES, ncols: int = 8,
     """
     import matplotlib.pyplot as plt
     from einops import rearrange
+
     images = torch.as_tensor(images)
     if images.ndim != 4 or images.shape[1] not in (1, 3):
-        raise ValueError("show_images expects a batch (B, C, H, W) with C = 1 or 3, "
-                         f"got {tuple(images.shape)}")
+        raise ValueError(
+            "show_images expects a batch (B, C, H, W) with C = 1 or 3, "
+            f"got {tuple(images.shape)}"
+        )
     if images.dtype == torch.uint8:
         images = images.float() / 255
     images = rearrange(images.clamp(0, 1), "b c h w -> b h w c").cpu().numpy()
@@ -171,10 +206,101 @@ def show_images(images, labels=None, classes=CIFAR10_CLASSES, ncols: int = 8,
             lab = classes[int(lab)] if not isinstance(lab, str) else lab
             ax.set_title(lab, fontsize=8)
         if highlight is not None and bool(highlight[i]):
-            ax.axis("on"); ax.set_xticks([]); ax.set_yticks([])
+            ax.axis("on")
+            ax.set_xticks([])
+            ax.set_yticks([])
             for s in ax.spines.values():
-                s.set_color("red"); s.set_linewidth(2.5)
+                s.set_color("red")
+                s.set_linewidth(2.5)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+# %% ../book/07_training.ipynb #be1cad68
+def cifar10_splits(
+    val_size: int = 5000, seed: int = 0, root=None, subset: int | None = None
+):
+    """`(train, val, test)` CIFAR-10 splits as `CIFAR10Tensors`.
+
+    `val` is a seeded random part of the training set. `subset`: keep only this many
+    training images and `subset // 4` validation and test images (for smoke runs).
+    """
+    full, test = (
+        load_cifar10(train=True, root=root),
+        load_cifar10(train=False, root=root),
+    )
+    perm = torch.randperm(len(full), generator=torch.Generator().manual_seed(seed))
+    val_idx, train_idx = perm[:val_size], perm[val_size:]
+    if subset is not None:  # random subsets: the JPEG copy is stored class by class
+        train_idx, val_idx = train_idx[:subset], val_idx[: max(subset // 4, 1)]
+        generator = torch.Generator().manual_seed(seed)
+        test_idx = torch.randperm(len(test), generator=generator)[: max(subset // 4, 1)]
+        test = CIFAR10Tensors(test.images[test_idx], test.labels[test_idx], test.source)
+    pick = lambda idx: CIFAR10Tensors(full.images[idx], full.labels[idx], full.source)
+    return pick(train_idx), pick(val_idx), test
+
+# %% ../book/07_training.ipynb #8e4ac98a
+def train_transform(augment: str = "basic"):
+    """Per-image augmentation for `uint8` `(3, 32, 32)` tensors.
+
+    'none', 'basic' (random crop with padding 4, and horizontal flip) or 'trivial'
+    (basic, then TrivialAugment).
+    """
+    from torchvision.transforms import v2
+
+    if augment == "none":
+        return None
+    steps = [v2.RandomCrop(32, padding=4), v2.RandomHorizontalFlip()]
+    if augment == "trivial":
+        steps.append(v2.TrivialAugmentWide())
+    elif augment != "basic":
+        raise ValueError(
+            f"augment must be 'none', 'basic' or 'trivial', got {augment!r}"
+        )
+    return v2.Compose(steps)
+
+
+def batch_mix(mix: str = "none", num_classes: int = 10):
+    """Batch-level augmentation, or None for 'none'.
+
+    'mixup', 'cutmix', or 'mixup_cutmix' (one of the two per batch). The returned
+    callable maps float images `(B, 3, H, W)` and labels `(B,)` to mixed images and soft
+    labels `(B, num_classes)`.
+    """
+    from torchvision.transforms import v2
+
+    mixers = {
+        "mixup": v2.MixUp(alpha=0.8, num_classes=num_classes),
+        "cutmix": v2.CutMix(alpha=1.0, num_classes=num_classes),
+    }
+    if mix == "none":
+        return None
+    if mix == "mixup_cutmix":
+        return v2.RandomChoice(list(mixers.values()))
+    if mix not in mixers:
+        raise ValueError(
+            f"mix must be 'none', 'mixup', 'cutmix' or 'mixup_cutmix', got {mix!r}"
+        )
+    return mixers[mix]
+
+
+class Augmented(torch.utils.data.Dataset):
+    "A `CIFAR10Tensors` split, transformed image by image: `(uint8 image, label)`."
+
+    def __init__(self, data: CIFAR10Tensors, transform=None):
+        self.data, self.transform = data, transform
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, i):
+        image, label = self.data[i]
+        return (self.transform(image) if self.transform else image), label
+
+
+def normalize(images: torch.Tensor) -> torch.Tensor:
+    "`uint8` `(B, 3, H, W)` → float, standardised per channel (CIFAR-10 mean and std)."
+    mean = torch.tensor(CIFAR10_MEAN, device=images.device).view(1, 3, 1, 1)
+    std = torch.tensor(CIFAR10_STD, device=images.device).view(1, 3, 1, 1)
+    return (images.float() / 255 - mean) / std

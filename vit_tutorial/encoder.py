@@ -14,30 +14,29 @@ class MLP(nn.Module):
     """The Transformer's feed-forward block, applied to each token:
     `(B, T, dim)` → `(B, T, dim)`.
 
-    Linear(dim → hidden_dim) → GELU (exact) → Dropout → Linear(hidden_dim → dim) →
+    Linear(dim → mlp_dim) → GELU (exact) → Dropout → Linear(mlp_dim → dim) →
     Dropout.
     Names `fc1`/`fc2` match timm's `Mlp`.
     """
 
-    def __init__(self, dim: int, hidden_dim: int, dropout: float = 0.0):
+    def __init__(self, dim: int, mlp_dim: int, *, dropout: float = 0.0):
         super().__init__()
-        _check_mlp(dim, hidden_dim, dropout)
-        self.fc1 = nn.Linear(dim, hidden_dim)
+        _check_mlp(dim, mlp_dim, dropout)
+        self.fc1 = nn.Linear(dim, mlp_dim)
         self.act = nn.GELU()  # exact erf form, as in torchvision and timm
         self.drop1 = nn.Dropout(dropout)
-        self.fc2 = nn.Linear(hidden_dim, dim)
+        self.fc2 = nn.Linear(mlp_dim, dim)
         self.drop2 = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop2(self.fc2(self.drop1(self.act(self.fc1(x)))))
 
 # %% ../book/05_encoder.ipynb #5ab2e2b4
-def _check_mlp(dim: int, hidden_dim: int, dropout: float) -> None:
+def _check_mlp(dim: int, mlp_dim: int, dropout: float) -> None:
     "Raise unless both widths are positive and `dropout` is in [0, 1)."
-    if dim <= 0 or hidden_dim <= 0:
+    if dim <= 0 or mlp_dim <= 0:
         raise ValueError(
-            "dim and hidden_dim must be positive, "
-            f"got dim={dim}, hidden_dim={hidden_dim}"
+            f"dim and mlp_dim must be positive, got dim={dim}, mlp_dim={mlp_dim}"
         )
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
@@ -46,9 +45,9 @@ def _check_mlp(dim: int, hidden_dim: int, dropout: float) -> None:
 class EncoderBlock(nn.Module):
     """Pre-norm encoder block: `x + attn(norm1(x))`, then `x + mlp(norm2(x))`.
 
-    `(B, T, dim)` → `(B, T, dim)`. With `return_attention=True` also returns the attention
-    weights `(B, heads, T, T)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match timm's
-    `Block`.
+    `(B, T, dim)` → `(B, T, dim)`. With `return_attention=True` also returns the
+    attention weights `(B, heads, T, T)`. Names (`norm1`, `attn`, `norm2`, `mlp`) match
+    timm's `Block`.
     """
 
     def __init__(
@@ -56,6 +55,7 @@ class EncoderBlock(nn.Module):
         dim: int,
         heads: int,
         mlp_dim: int,
+        *,
         dropout: float = 0.0,
         attn_dropout: float = 0.0,
         eps: float = 1e-6,
@@ -73,7 +73,7 @@ class EncoderBlock(nn.Module):
             fused=fused,
         )
         self.norm2 = nn.LayerNorm(dim, eps=eps)
-        self.mlp = MLP(dim, mlp_dim, dropout)
+        self.mlp = MLP(dim, mlp_dim, dropout=dropout)
 
     def forward(self, x: torch.Tensor, return_attention: bool = False):
         if not return_attention:
@@ -96,6 +96,7 @@ class Encoder(nn.Module):
         depth: int,
         heads: int,
         mlp_dim: int,
+        *,
         dropout: float = 0.0,
         attn_dropout: float = 0.0,
         eps: float = 1e-6,
@@ -106,7 +107,14 @@ class Encoder(nn.Module):
         _check_depth(depth)
         self.blocks = nn.ModuleList(
             EncoderBlock(
-                dim, heads, mlp_dim, dropout, attn_dropout, eps, qkv_bias, fused
+                dim,
+                heads,
+                mlp_dim,
+                dropout=dropout,
+                attn_dropout=attn_dropout,
+                eps=eps,
+                qkv_bias=qkv_bias,
+                fused=fused,
             )
             for _ in range(depth)
         )

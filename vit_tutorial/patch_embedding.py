@@ -38,9 +38,9 @@ class PatchEmbedding(nn.Module):
             "b c (h p1) (w p2) -> b (h w) (p1 p2 c)", p1=patch_size, p2=patch_size
         )
         self.proj = nn.Linear(patch_dim, dim)
-        # As torchvision initialises its conv_proj: normal, std 1/sqrt(P*P*C), zero bias.
-        # trunc_normal_'s default cut-offs (±2) are absolute, 2*sqrt(P*P*C) std out: they
-        # cut off draws only for tiny patches (3.5 std for P = 1, C = 3).
+        # As torchvision initialises its conv_proj: normal, std 1/sqrt(P*P*C), zero
+        # bias. trunc_normal_'s default cut-offs (±2) are absolute, 2*sqrt(P*P*C) std
+        # out: they cut off draws only for tiny patches (3.5 std for P = 1, C = 3).
         nn.init.trunc_normal_(self.proj.weight, std=math.sqrt(1.0 / patch_dim))
         nn.init.zeros_(self.proj.bias)
 

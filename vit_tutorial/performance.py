@@ -32,8 +32,10 @@ def bf16_supported(device) -> bool:
     (compute capability 8.0 or newer), or a CPU with AVX-512 BF16 or AMX."""
     device = torch.device(device)
     if device.type == "cuda":  # native bf16 only: emulated bf16 is slower than float32
-        return (torch.cuda.is_available()
-                and torch.cuda.get_device_capability(device)[0] >= 8)
+        return (
+            torch.cuda.is_available()
+            and torch.cuda.get_device_capability(device)[0] >= 8
+        )
     if device.type == "cpu":
         return _cpu_has_bf16_units()
     return False
@@ -48,12 +50,12 @@ def _cpu_has_bf16_units(cpuinfo: str | None = None) -> bool:
         except OSError:  # not Linux
             caps = getattr(torch.cpu, "get_capabilities", dict)()
             return bool(caps.get("avx512_bf16") or caps.get("amx_bf16"))
-    line = next((l for l in cpuinfo.splitlines() if l.startswith("flags")), "flags:")
+    line = next((s for s in cpuinfo.splitlines() if s.startswith("flags")), "flags:")
     return bool(set(line.split(":", 1)[1].split()) & {"avx512_bf16", "amx_bf16"})
 
 
 def autocast(device, enabled: bool = True):
-    "bf16 autocast on `device` if `enabled` (and supported there), else a no-op context."
+    "bf16 autocast on `device` if `enabled` (and supported there), else a no-op."
     device = torch.device(device)
     if not enabled or device.type not in ("cpu", "cuda"):
         return contextlib.nullcontext()
@@ -66,9 +68,16 @@ def fused_attention_default(device) -> bool:
     return torch.device(device).type == "cuda"
 
 # %% ../book/appendix_performance.ipynb #5d859ee4
-def train_step(model, optimizer, images, labels, bf16: bool = True,
-               label_smoothing: float = 0.0, max_grad_norm: float | None = None,
-               scheduler=None):
+def train_step(
+    model,
+    optimizer,
+    images,
+    labels,
+    bf16: bool = True,
+    label_smoothing: float = 0.0,
+    max_grad_norm: float | None = None,
+    scheduler=None,
+):
     """Forward, loss, backward, (clip), optimizer step.
 
     `images`: `(B, C, H, W)`; `labels`: `(B,)` ints (or `(B, K)` soft targets).
@@ -94,16 +103,18 @@ def cls_only_attention(attn: MultiHeadSelfAttention, x: torch.Tensor) -> torch.T
 
     `x`: `(B, T, dim)` → `(B, 1, dim)`. Every token still supplies a key and a value.
     """
-    q, k, v = rearrange(attn.qkv(x), "b t (three h d) -> three b h t d",
-                        three=3, h=attn.heads)
-    q = q[:, :, :1]                                   # (B, heads, 1, head_dim)
+    q, k, v = rearrange(
+        attn.qkv(x), "b t (three h d) -> three b h t d", three=3, h=attn.heads
+    )
+    q = q[:, :, :1]  # (B, heads, 1, head_dim)
     p = attn.attn_dropout if attn.training else 0.0
     if attn.fused:
         out = F.scaled_dot_product_attention(q, k, v, dropout_p=p)
     else:
-        out, _ = scaled_dot_product_attention(q, k, v, dropout_p=p,
-                                              training=attn.training)
-    out = rearrange(out, "b h t d -> b t (h d)")      # (B, 1, dim)
+        out, _ = scaled_dot_product_attention(
+            q, k, v, dropout_p=p, training=attn.training
+        )
+    out = rearrange(out, "b h t d -> b t (h d)")  # (B, 1, dim)
     return attn.proj_dropout(attn.proj(out))
 
 
@@ -126,22 +137,29 @@ class ClsShortcut(nn.Module):
 
     def __init__(self, vit: nn.Module):
         super().__init__()
-        if getattr(vit, "pool", None) != "cls":
-            raise ValueError("the [CLS] shortcut needs a ViT with pool='cls', got "
-                             f"pool={getattr(vit, 'pool', None)!r}: mean pooling reads "
-                             "every token's output")
+        pool = _pool(vit)
+        if pool != "cls":
+            raise ValueError(
+                "the [CLS] shortcut needs a ViT with pool='cls', got "
+                f"pool={pool!r}: mean pooling reads every token's output"
+            )
         self.vit = vit
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         vit = self.vit
         vit.check_images(images)
-        x = vit.embedding(images)                           # (B, T, dim)
+        x = vit.embedding(images)  # (B, T, dim)
         for block in vit.encoder.blocks[:-1]:
-            x = block(x)                                    # (B, T, dim)
-        x = cls_only_block(vit.encoder.blocks[-1], x)       # (B, 1, dim)
-        return vit.head(vit.encoder.norm(x)[:, 0])          # (B, num_classes)
+            x = block(x)  # (B, T, dim)
+        x = cls_only_block(vit.encoder.blocks[-1], x)  # (B, 1, dim)
+        return vit.head(vit.encoder.norm(x)[:, 0])  # (B, num_classes)
 
 
 def with_cls_shortcut(model: nn.Module) -> nn.Module:
     "`ClsShortcut(model)` for a model with `pool='cls'`; any other model as it is."
-    return ClsShortcut(model) if getattr(model, "pool", None) == "cls" else model
+    return ClsShortcut(model) if _pool(model) == "cls" else model
+
+
+def _pool(model: nn.Module):
+    "A `ViT`'s pooling ('cls' or 'mean'); None for any other model."
+    return getattr(getattr(model, "config", None), "pool", None)

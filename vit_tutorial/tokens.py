@@ -74,6 +74,7 @@ class ViTEmbedding(nn.Module):
         patch_size: int = 4,
         in_channels: int = 3,
         dim: int = 192,
+        *,
         pool: str = "cls",
         pos_embedding: str = "learned",
         dropout: float = 0.0,

@@ -11,7 +11,14 @@ def _dedupe(app, pagename, templatename, context, doctree):
     for script in context.get("script_files", []):
         # inline scripts come with filename '' or None: both mean "no file"
         name = getattr(script, "filename", script) or ""
-        key = (str(name), tuple(sorted((k, str(v)) for k, v in getattr(script, "attributes", {}).items())))
+        key = (
+            str(name),
+            tuple(
+                sorted(
+                    (k, str(v)) for k, v in getattr(script, "attributes", {}).items()
+                )
+            ),
+        )
         if key not in seen:
             seen.add(key)
             kept.append(script)
@@ -19,5 +26,7 @@ def _dedupe(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    app.connect("html-page-context", _dedupe, priority=1000)  # after every other extension has added its scripts
+    app.connect(
+        "html-page-context", _dedupe, priority=1000
+    )  # after every other extension has added its scripts
     return {"parallel_read_safe": True, "parallel_write_safe": True}
