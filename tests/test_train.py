@@ -1,3 +1,4 @@
+import importlib
 import json
 import math
 from dataclasses import asdict, replace
@@ -429,8 +430,10 @@ def test_committed_gpu_run_matches_the_config_in_code():
         ViTConfig(**used["model"])
     )  # recorded before ViTConfig: the fields it set
     now = asdict(get_recipe("cifar10_gpu"))
+    # added after the run, with the value that means what the run did (the DataLoader)
+    assert set(now) - set(used) == {"data_on_device"} and now["data_on_device"] is False
     assert {k: v for k, v in used.items() if k != "notes"} == {
-        k: v for k, v in now.items() if k != "notes"
+        k: now[k] for k in used if k != "notes"
     }
     assert (
         used["notes"] == now["notes"]
@@ -449,9 +452,9 @@ def test_committed_cpu_weights_match_the_config_in_code():
     assert {k: now[k] for k in used if k != "notes"} == {
         k: v for k, v in used.items() if k != "notes"
     }
-    assert (
-        set(now) - set(used) == {"num_workers"} and now["num_workers"] == 0
-    )  # added later; 0 = what the run did
+    # added later, with the values that mean what the run did (no workers, the DataLoader)
+    assert set(now) - set(used) == {"num_workers", "data_on_device"}
+    assert now["num_workers"] == 0 and now["data_on_device"] is None  # None: on a CPU
 
 
 def test_more_processes_than_gpus_is_a_clear_error(monkeypatch):
@@ -468,3 +471,132 @@ def test_more_processes_than_gpus_is_a_clear_error(monkeypatch):
         r"\(torchrun --nproc_per_node=1\), or hide the GPUs \(CUDA_VISIBLE_DEVICES=\)",
     ):
         train(TINY, data=synthetic_splits(), progress=False, log=lambda *a: None)
+
+
+def test_budget_minutes_sets_the_epochs_once(tmp_path, monkeypatch):
+    "The measured number of epochs drives the run, is logged, and a resumed run keeps it."
+    module = importlib.import_module("vit_tutorial.train")
+    calls = []
+
+    def measured(minutes, *args, **kwargs):
+        calls.append(minutes)
+        return 3, 1234.0
+
+    monkeypatch.setattr(module, "_epochs_for_budget", measured)
+    logs, cfg, data = [], replace(TINY, epochs=1), synthetic_splits()
+    kwargs = dict(data=data, progress=False, budget_minutes=0.5)
+    part = train(cfg, out_dir=tmp_path, stop_after=2, log=logs.append, **kwargs)
+    assert [h["epoch"] for h in part] == [1, 2] and calls == [0.5]
+    assert "budget 0.5 min: 1234 training images/s measured here -> 3 epochs" in logs
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["config"]["epochs"] == 3
+    resume = tmp_path / "checkpoint.pt"
+    done = train(cfg, out_dir=tmp_path, resume=resume, log=lambda *a: None, **kwargs)
+    assert calls == [0.5]  # not measured again
+    assert [h["epoch"] for h in done] == [1, 2, 3]
+
+
+def test_budget_measurement_leaves_the_run_untouched():
+    module = importlib.import_module("vit_tutorial.train")
+    from vit_tutorial.performance import with_cls_shortcut
+
+    train_data, val_data, _ = synthetic_splits()
+    model = ViT(TINY.model)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    batches = module._epoch_batches(TINY, train_data, torch.device("cpu"), 1, 0)
+    kwargs = dict(n_train=len(train_data), val_data=val_data, n_test=0, lr=1e-3)
+    kwargs |= dict(device=torch.device("cpu"), bf16=False, world=1)
+    net = with_cls_shortcut(model)
+    short, rate = module._epochs_for_budget(1e-6, net, batches, **kwargs)
+    long, _ = module._epochs_for_budget(1e4, net, batches, **kwargs)
+    assert short == 1 and long > 100 and rate > 0
+    assert torch.equal(torch.get_rng_state(), rng)
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k]), k
+
+
+def test_cli_minutes_errors(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "--minutes", "5", "--epochs", "2"])
+    assert "give --epochs or --minutes, not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", "--minutes", "0"])
+    assert "--minutes must be positive, got 0.0" in capsys.readouterr().err
+
+
+def test_crop_flip_per_image_matches_slicing():
+    "The batched crop and flip equals cropping (and mirroring) each padded image alone."
+    from vit_tutorial.data import _crop_flip
+
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8, generator=g)
+    top = torch.tensor([0, 8, 4, 3, 8, 0])
+    left = torch.tensor([0, 8, 4, 7, 0, 5])
+    flip = torch.tensor([False, True, False, True, True, False])
+    out = _crop_flip(images, top, left, flip)
+    padded = torch.nn.functional.pad(images, (4, 4, 4, 4))
+    assert out.shape == (6, 3, 32, 32) and out.dtype == torch.uint8
+    for b in range(6):
+        t, lft = int(top[b]), int(left[b])
+        crop = padded[b, :, t : t + 32, lft : lft + 32]
+        torch.testing.assert_close(
+            out[b], crop.flip(-1) if flip[b] else crop, rtol=0, atol=0
+        )
+
+
+def test_device_batches_per_image_randomness_and_repeatability():
+    from vit_tutorial.data import Augmented, DeviceBatches
+
+    one = torch.randint(0, 256, (1, 3, 32, 32), dtype=torch.uint8)
+    same = CIFAR10Tensors(one.repeat(64, 1, 1, 1), torch.zeros(64).long(), "")
+    torch.manual_seed(0)
+    images, _ = next(iter(DeviceBatches(same, 64, "cpu")))
+    assert not torch.equal(images[0], images[1]) or not torch.equal(
+        images[1], images[2]
+    )
+    assert (
+        len({bytes(im.flatten().numpy()) for im in images}) > 20
+    )  # per image, not per batch
+    data = synthetic_splits(n=200)[0]
+    batches = []
+    for _ in range(2):
+        torch.manual_seed(3)
+        batches.append([(x, y) for x, y in DeviceBatches(data, 48, "cpu")])
+    assert len(batches[0]) == 5 and [len(y) for _, y in batches[0]] == [48] * 4 + [8]
+    for (x, y), (x2, y2) in zip(*batches, strict=True):
+        assert torch.equal(x, x2) and torch.equal(y, y2)
+    # without augmentation: exactly the DataLoader's batches for the same generator state
+    torch.manual_seed(4)
+    plain = list(DeviceBatches(data, 48, "cpu", augment="none"))
+    torch.manual_seed(4)
+    loader = torch.utils.data.DataLoader(Augmented(data), batch_size=48, shuffle=True)
+    for (x, y), (x2, y2) in zip(plain, loader, strict=True):
+        assert torch.equal(x, x2) and torch.equal(y, y2)
+    with pytest.raises(
+        ValueError,
+        match="on the device, augment must be 'none' or 'basic', got 'trivial'",
+    ):
+        DeviceBatches(data, 48, "cpu", augment="trivial")
+
+
+def test_training_with_the_data_on_the_device(tmp_path):
+    "The on-device path trains, and a resumed run still ends where an uninterrupted one does."
+    cfg = replace(TINY, data_on_device=True)
+    data = synthetic_splits()
+    quiet = dict(data=data, progress=False, log=lambda *a: None)
+    full = train(cfg, out_dir=tmp_path / "a", **quiet)
+    train(cfg, out_dir=tmp_path / "b", stop_after=1, **quiet)
+    resumed = train(
+        cfg, out_dir=tmp_path / "b", resume=tmp_path / "b" / "checkpoint.pt", **quiet
+    )
+    assert (
+        math.isfinite(full[-1]["train_loss"])
+        and resumed[-1]["train_loss"] == full[-1]["train_loss"]
+    )
+    a, b = (load_checkpoint(tmp_path / d / "checkpoint.pt")["model"] for d in "ab")
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=0, msg=k)
+    with pytest.raises(
+        ValueError, match="on the device, augment must be 'none' or 'basic'"
+    ):
+        train(replace(cfg, augment="trivial"), **quiet)

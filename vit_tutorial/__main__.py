@@ -11,8 +11,8 @@ from .train import RECIPES, get_recipe, train
 
 
 def main(argv=None) -> list[dict]:
-    """The command line: `python -m vit_tutorial train [--recipe NAME] [--epochs N]
-    [--out DIR] [--resume PATH] [--smoke] [--no-progress]`."""
+    """The command line: `python -m vit_tutorial train [--recipe NAME] [--epochs N |
+    --minutes M] [--out DIR] [--resume PATH] [--smoke] [--no-progress]`."""
     parser = argparse.ArgumentParser(
         prog="python -m vit_tutorial", description="The book's ViT, from a terminal."
     )
@@ -26,6 +26,9 @@ def main(argv=None) -> list[dict]:
         "--epochs", type=int, help="override the recipe's number of epochs"
     )
     run.add_argument(
+        "--minutes", type=float, help="train as many epochs as fit in this many minutes"
+    )
+    run.add_argument(
         "--out", help="folder for metrics.json, checkpoint.pt, final weights"
     )
     run.add_argument("--resume", help="checkpoint.pt to continue from")
@@ -37,11 +40,21 @@ def main(argv=None) -> list[dict]:
         run.error(f"unknown recipe {name!r}; valid names: {names}")
     if args.epochs is not None and args.epochs <= 0:
         run.error(f"--epochs must be a positive integer, got {args.epochs}")
+    if args.minutes is not None and args.epochs is not None:
+        run.error("give --epochs or --minutes, not both")
+    if args.minutes is not None and not args.minutes > 0:
+        run.error(f"--minutes must be positive, got {args.minutes}")
     if args.resume and not Path(args.resume).is_file():
         run.error(f"--resume: no checkpoint at {args.resume}")
     cfg = get_recipe(name, **({"epochs": args.epochs} if args.epochs else {}))
     progress = False if args.no_progress else None
-    return train(cfg, out_dir=args.out, resume=args.resume, progress=progress)
+    return train(
+        cfg,
+        out_dir=args.out,
+        resume=args.resume,
+        progress=progress,
+        budget_minutes=args.minutes,
+    )
 
 
 # `python -m vit_tutorial` runs this file with __package__ set; in a notebook, where

@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'default_data_root', 'CIFAR10Tensors', 'load_cifar10', 'show_images', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize']
+__all__ = ['CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'default_data_root', 'CIFAR10Tensors', 'load_cifar10', 'show_images', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize', 'random_crop_flip', 'DeviceBatches']
 
 # %% ../book/appendix_data.ipynb #aa5fa8ea
 CIFAR10_CLASSES = (
@@ -304,3 +304,65 @@ def normalize(images: torch.Tensor) -> torch.Tensor:
     mean = torch.tensor(CIFAR10_MEAN, device=images.device).view(1, 3, 1, 1)
     std = torch.tensor(CIFAR10_STD, device=images.device).view(1, 3, 1, 1)
     return (images.float() / 255 - mean) / std
+
+# %% ../book/appendix_training.ipynb #d0devimp
+import math
+
+import torch.nn.functional as F
+from einops import rearrange
+
+# %% ../book/appendix_training.ipynb #d0dev
+def _crop_flip(images, top, left, flip, padding: int = 4) -> torch.Tensor:
+    """Crop `(B, C, H, W)` images out of their zero-padded copies at `(top[b], left[b])`
+    (each in `[0, 2·padding]`), then mirror those with `flip[b]`: `(B, C, H, W)`."""
+    b, _, h, w = images.shape
+    padded = F.pad(images, (padding, padding, padding, padding))
+    rows = top[:, None] + torch.arange(h, device=images.device)  # (B, H)
+    cols = left[:, None] + torch.arange(w, device=images.device)  # (B, W)
+    cols = torch.where(flip[:, None], cols.flip(1), cols)
+    batch = torch.arange(b, device=images.device)[:, None, None]
+    pixels = rearrange(padded, "b c h w -> b h w c")[
+        batch, rows[:, :, None], cols[:, None]
+    ]
+    return rearrange(pixels, "b h w c -> b c h w")
+
+
+def random_crop_flip(images: torch.Tensor, padding: int = 4) -> torch.Tensor:
+    """`train_transform('basic')` for a whole batch `(B, C, H, W)`, on its device: a
+    random crop after zero padding and a random horizontal flip, drawn per image."""
+    b, dev = len(images), images.device
+    top, left = torch.randint(0, 2 * padding + 1, (2, b), device=dev)
+    flip = torch.rand(b, device=dev) < 0.5
+    return _crop_flip(images, top, left, flip, padding)
+
+
+class DeviceBatches:
+    """A split held on `device` as `uint8`; iterating gives one epoch of shuffled
+    batches `(images (B, 3, 32, 32) uint8, labels (B,))`, augmented on the device
+    ('none' or 'basic'). The order is the one a DataLoader with `shuffle=True` draws
+    from the same state of PyTorch's generator."""
+
+    def __init__(self, data: CIFAR10Tensors, batch_size: int, device, augment="basic"):
+        if augment not in ("none", "basic"):
+            raise ValueError(
+                f"on the device, augment must be 'none' or 'basic', got {augment!r}"
+            )
+        self.images, self.labels = data.images.to(device), data.labels.to(device)
+        self.batch_size, self.augment = batch_size, augment
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.labels) / self.batch_size)
+
+    def __iter__(self):
+        # as DataLoader: a base seed for its workers, then RandomSampler's own seed
+        torch.empty((), dtype=torch.int64).random_()
+        seed = int(torch.empty((), dtype=torch.int64).random_().item())
+        n = len(self.labels)
+        order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+        order = order.to(self.images.device)
+        for start in range(0, n, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            images = self.images[idx]
+            if self.augment == "basic":
+                images = random_crop_flip(images)
+            yield images, self.labels[idx]

@@ -39,6 +39,9 @@ class TrainConfig:
     # DataLoader processes for augmentation (on a GPU the per-image transforms are the
     # bottleneck)
     num_workers: int = 0
+    # keep the training split on the device and augment batches there (Appendix D);
+    # None: on CUDA with one process, where per-image transforms would set the pace
+    data_on_device: bool | None = None
     notes: str = ""
 
 
@@ -73,6 +76,7 @@ RECIPES = {
         warmup_epochs=5,
         augment="trivial",
         num_workers=8,
+        data_on_device=False,  # as it ran: before the on-device path existed
         model=ViTConfig(
             image_size=32,
             patch_size=4,
@@ -198,7 +202,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .data import Augmented, batch_mix, cifar10_splits, train_transform
+from vit_tutorial.data import (
+    Augmented,
+    DeviceBatches,
+    batch_mix,
+    cifar10_splits,
+    train_transform,
+)
 from vit_tutorial.performance import (
     bf16_supported,
     default_device,
@@ -274,6 +284,41 @@ def _resume(path, cfg, model, optimizer, scheduler) -> tuple[list[dict], int]:
     scheduler.load_state_dict(state["scheduler"])
     torch.set_rng_state(state["rng"])
     return json.loads(state["history"]), state["epoch"] + 1
+
+
+def _epoch_batches(cfg, train_data, device, world: int, rank: int):
+    """A function of the epoch that returns that epoch's batches `(uint8 images,
+    labels)`: a DataLoader over images augmented one by one, or `DeviceBatches` when the
+    data is kept on the device (`cfg.data_on_device`; by default on CUDA with one
+    process)."""
+    on_device = cfg.data_on_device
+    if on_device is None:
+        on_device = device.type == "cuda" and world == 1
+    if on_device:
+        if world > 1:
+            raise ValueError("data_on_device=True works with a single process")
+        batches = DeviceBatches(train_data, cfg.batch_size, device, cfg.augment)
+        return lambda epoch: batches
+    dataset = Augmented(train_data, train_transform(cfg.augment))
+    sampler = None
+    if world > 1:
+        sampler = torch.utils.data.distributed.DistributedSampler(
+            dataset, world, rank, shuffle=True, seed=cfg.seed
+        )
+
+    def loader(epoch: int):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
+        return torch.utils.data.DataLoader(
+            dataset,
+            batch_size=cfg.batch_size // world,
+            shuffle=sampler is None,
+            sampler=sampler,
+            num_workers=cfg.num_workers,
+            pin_memory=device.type == "cuda",
+        )
+
+    return loader
 
 
 def _sum_over_processes(values: list[float], device) -> list[float]:
@@ -354,6 +399,49 @@ def _summary(r: dict, epochs: int) -> str:
         f"{r['wall_time_s'] / 60:.1f} min"
     )
 
+# %% ../book/appendix_training.ipynb #d0budget
+def _epochs_for_budget(
+    minutes, net, epoch_batches, *, n_train, val_data, n_test, lr, device, bf16, world
+):
+    """Whole epochs that fit in `minutes` here (at least 1), and the measured training
+    images per second. Times copies of `net` and of an AdamW optimizer on the first
+    batches of `epoch_batches(0)`, then an evaluation pass on part of `val_data`, with
+    PyTorch's random state restored afterwards: the run itself is not touched.
+    `n_train`: training images per process and epoch; `n_test`: test images evaluated
+    every epoch."""
+    import copy
+
+    forks = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=forks):
+        net = copy.deepcopy(net)
+        optimizer = torch.optim.AdamW(net.parameters(), lr=lr)
+        seen, seconds = 0, 0.0
+        for step, (images, labels) in enumerate(epoch_batches(0)):
+            t0 = time.perf_counter()
+            images, labels = normalize(images.to(device)), labels.to(device)
+            loss, _ = train_step(net, optimizer, images, labels, bf16=bf16)
+            loss.item()  # wait for the device
+            if step >= 2:  # the first steps warm up kernels and caches
+                seen, seconds = seen + len(labels), seconds + time.perf_counter() - t0
+            if step == 6:
+                break
+        n_eval = min(len(val_data), 500)
+        part = CIFAR10Tensors(val_data.images[:n_eval], val_data.labels[:n_eval], "")
+        t0 = time.perf_counter()
+        evaluate(net, part, device=device, bf16=bf16)
+        eval_s = (time.perf_counter() - t0) / n_eval  # per image
+    per_image = seconds / seen
+    # training, then validation (and the test split) every epoch
+    epoch_s = per_image * n_train + eval_s * (len(val_data) + n_test)
+    epochs = max(1, int(minutes * 60 // epoch_s))
+    if world > 1:  # every process must train the same number of epochs
+        import torch.distributed as dist
+
+        agreed = torch.tensor([epochs], device=device)
+        dist.all_reduce(agreed, op=dist.ReduceOp.MIN)
+        epochs = int(agreed.item())
+    return epochs, 1 / per_image
+
 # %% ../book/appendix_training.ipynb #d0train
 def train(
     config: TrainConfig | str,
@@ -365,6 +453,7 @@ def train(
     device=None,
     log=print,
     on_epoch_end=None,
+    budget_minutes: float | None = None,
 ) -> list[dict]:
     """Train a `ViT` as `config` says; return the history (a dict of metrics per epoch).
 
@@ -374,7 +463,8 @@ def train(
     `stop_after`: stop after this many epochs in this call, as if interrupted (for
     testing `resume`). `data`: optional `(train, val, test)` splits, instead of loading
     CIFAR-10. `on_epoch_end`: called as `on_epoch_end(record, model)` after every
-    epoch, in every process.
+    epoch, in every process. `budget_minutes`: train as many epochs as fit in this
+    many minutes on this machine (measured first), instead of `config.epochs`.
     """
     # set-up: the processes, the device, the data, the model and its optimizer
     cfg = get_recipe(config) if isinstance(config, str) else config
@@ -395,7 +485,31 @@ def train(
     fused = cfg.model.fused or fused_attention_default(device)
     model = ViT(cfg.model, fused=fused).to(device)
     optimizer = torch.optim.AdamW(param_groups(model, cfg.weight_decay), lr=cfg.lr)
+    # the head reads only [CLS]: the last block computes that token alone (Appendix C)
+    net = with_cls_shortcut(model)
+    epoch_batches = _epoch_batches(cfg, train_data, device, world, rank)
     per_process = math.ceil(len(train_data) / world)  # DistributedSampler pads to this
+    if budget_minutes is not None:  # the number of epochs, measured when the run began
+        if resume is not None:
+            epochs = load_checkpoint(resume)["config"]["epochs"]
+        else:
+            epochs, rate = _epochs_for_budget(
+                budget_minutes,
+                net,
+                epoch_batches,
+                n_train=per_process,
+                val_data=val_data,
+                n_test=len(test_data) if cfg.eval_test else 0,
+                lr=cfg.lr,
+                device=device,
+                bf16=bf16,
+                world=world,
+            )
+            log(
+                f"budget {budget_minutes:g} min: {rate:.0f} training images/s "
+                f"measured here -> {epochs} epochs"
+            )
+        cfg = replace(cfg, epochs=epochs)
     steps = math.ceil(per_process / (cfg.batch_size // world))
     scheduler = warmup_cosine(
         optimizer, max(1, int(cfg.warmup_epochs * steps)), cfg.epochs * steps
@@ -404,16 +518,9 @@ def train(
     history, start = [], 0
     if resume is not None:
         history, start = _resume(resume, cfg, model, optimizer, scheduler)
-    # the head reads only [CLS]: the last block computes that token alone (Appendix C)
-    net = with_cls_shortcut(model)
-    dataset = Augmented(train_data, train_transform(cfg.augment))
-    sampler = None
     if world > 1:
         ids = [local_rank] if device.type == "cuda" else None
         net = nn.parallel.DistributedDataParallel(net, device_ids=ids)
-        sampler = torch.utils.data.distributed.DistributedSampler(
-            dataset, world, rank, shuffle=True, seed=cfg.seed
-        )
     n_params = sum(p.numel() for p in model.parameters())
     log(
         f"{cfg.name}: {n_params:,} parameters | "
@@ -428,16 +535,7 @@ def train(
         # one epoch: shuffling, augmentation and dropout fixed by (seed, epoch, rank);
         # DataLoader workers draw their seeds from this generator too
         torch.manual_seed(_epoch_seed(cfg.seed, epoch, rank))
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-        loader = torch.utils.data.DataLoader(
-            dataset,
-            batch_size=cfg.batch_size // world,
-            shuffle=sampler is None,
-            sampler=sampler,
-            num_workers=cfg.num_workers,
-            pin_memory=device.type == "cuda",
-        )
+        loader = epoch_batches(epoch)
         bar = f"epoch {epoch + 1}/{cfg.epochs}" if progress else None
         t0 = time.perf_counter()
         done = _train_epoch(net, loader, optimizer, scheduler, cfg, device, bf16, bar)
