@@ -394,3 +394,18 @@ def test_layer_options_are_keyword_only():
     ):
         with pytest.raises(TypeError, match="positional argument"):
             build()
+
+
+def test_uint8_images_give_a_clear_error():
+    "Pixels straight from a file: say what the model expects instead of a dtype clash."
+    from vit_tutorial.performance import ClsShortcut
+
+    model = vit_cifar(depth=1)
+    images = torch.zeros(2, 3, 32, 32, dtype=torch.uint8)
+    for forward in (model, ClsShortcut(model)):
+        with pytest.raises(
+            ValueError,
+            match=r"ViT expects float images, standardised per channel, got torch.uint8; "
+            r"for uint8 CIFAR-10 images use vit_tutorial.normalize\(images\)",
+        ):
+            forward(images)

@@ -54,7 +54,13 @@ class ViTConfig:
 
 
 def _check_vit_images(images: torch.Tensor, config: ViTConfig) -> None:
-    "A `ValueError` unless `images` is `(B, in_channels, image_size, image_size)`."
+    "A `ValueError` unless `images` are float, `(B, in_channels, size, size)`."
+    if not images.is_floating_point():  # e.g. uint8 pixels straight from a file
+        raise ValueError(
+            f"ViT expects float images, standardised per channel, got {images.dtype}; "
+            "for uint8 CIFAR-10 images use vit_tutorial.normalize(images), for others "
+            "images.float() / 255, then subtract the mean and divide by the std"
+        )
     c, s = config.in_channels, config.image_size
     if images.ndim != 4 or tuple(images.shape[1:]) != (c, s, s):
         raise ValueError(
