@@ -210,3 +210,31 @@ def test_loop_throughput_script_runs(tmp_path):
         "bf16 autocast",
     )
     assert "smoke: " in proc.stdout and " img/s (" in proc.stdout
+
+
+def test_fp32_step_options_smoke(tmp_path):
+    "The float32 options benchmark runs and records a ratio per option, on the smoke model."
+    out = tmp_path / "options.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/fp32_step_options.py",
+            "--recipe",
+            "smoke",
+            "--pairs",
+            "2",
+            "--no-compile",
+            "--json",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(out.read_text())
+    names = [r["option"] for r in result["results"]]
+    assert names == ["fused attention (SDPA)", "batch 64", "batch 256", "1 thread"]
+    assert all(r["speed_vs_default_median"] > 0 for r in result["results"])
+    assert result["precision"] == "float32" and result["default"]["batch"] == 64
