@@ -141,3 +141,26 @@ def test_book_weights_load_from_one_file():
         model.config == meta["model"] and meta["train_config"]["name"] == "cifar10_cpu"
     )
     assert sum(p.numel() for p in model.parameters()) == 460_906
+
+
+def test_damaged_metadata_is_a_clear_error(tmp_path):
+    model = ViT(SMALL)
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
+    meta = {
+        "format": "vit_tutorial.weights/1",
+        "model": json.dumps({"dimm": 32}),
+        "mean": "[0, 0, 0]",
+        "std": "[1, 1, 1]",
+        "train_config": "null",
+    }
+    path = tmp_path / "edited.safetensors"
+    save_file(tensors, str(path), metadata=meta)
+    with pytest.raises(
+        ValueError, match=r"edited.safetensors: its metadata is not valid \(.*dimm"
+    ):
+        load_weights(path)
+    save_file(tensors, str(path), metadata={**meta, "model": "{not json"})
+    with pytest.raises(
+        ValueError, match="edited.safetensors: its metadata is not valid"
+    ):
+        load_weights(path)

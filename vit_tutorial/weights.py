@@ -117,10 +117,11 @@ def read_metadata(path) -> dict:
             f"{path} is a safetensors file, but not one written by "
             "vit_tutorial.weights.save_weights (no model configuration in it)"
         )
-    out = {
-        key: json.loads(meta[key]) for key in ("model", "mean", "std", "train_config")
-    }
-    out["model"] = ViTConfig(**out["model"])
+    try:
+        out = {k: json.loads(meta[k]) for k in ("model", "mean", "std", "train_config")}
+        out["model"] = ViTConfig(**out["model"])
+    except (KeyError, TypeError, ValueError) as err:  # edited or damaged metadata
+        raise ValueError(f"{path}: its metadata is not valid ({err})") from None
     return out
 
 
