@@ -68,3 +68,76 @@ def test_show_images_checks_shape():
         highlight=[True, False, False],
     )
     assert len(fig.axes) == 3
+
+
+def _image_folder(root, sizes, per_class=4, seed=0):
+    from torchvision.io import write_png
+
+    g = torch.Generator().manual_seed(seed)
+    for name, (h, w) in sizes.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            write_png(
+                torch.randint(0, 256, (3, h, w), dtype=torch.uint8, generator=g),
+                str(root / name / f"{i}.png"),
+            )
+    return root
+
+
+def test_load_image_folder_resizes_splits_and_normalises(tmp_path):
+    from vit_tutorial.data import load_image_folder
+
+    root = _image_folder(
+        tmp_path / "f", {"a": (40, 60), "b": (64, 64), "c": (90, 30)}, per_class=10
+    )
+    data = load_image_folder(root, (24, 32), val_fraction=0.2, seed=1)
+    assert data.classes == ["a", "b", "c"]
+    assert (
+        data.train.images.shape == (24, 3, 24, 32)
+        and data.train.images.dtype == torch.uint8
+    )
+    assert data.val.images.shape == (6, 3, 24, 32) and sorted(
+        data.val.labels.tolist()
+    ) == [0, 0, 1, 1, 2, 2]
+    pixels = (
+        data.train.images.float() / 255
+    )  # the statistics of the training images alone
+    torch.testing.assert_close(torch.tensor(data.mean), pixels.mean(dim=(0, 2, 3)))
+    torch.testing.assert_close(torch.tensor(data.std), pixels.std(dim=(0, 2, 3)))
+    again = load_image_folder(root, (24, 32), val_fraction=0.2, seed=1)
+    assert torch.equal(again.val.images, data.val.images)  # seeded
+    # a folder with its own split: train/ and val/
+    split = tmp_path / "s"
+    _image_folder(split / "train", {"a": (32, 32), "b": (32, 32)}, per_class=3)
+    _image_folder(split / "val", {"a": (32, 32), "b": (32, 32)}, per_class=2, seed=1)
+    own = load_image_folder(split, 16)
+    assert (
+        len(own.train.labels) == 6
+        and len(own.val.labels) == 4
+        and own.classes == ["a", "b"]
+    )
+
+
+def test_load_image_folder_errors(tmp_path):
+    from vit_tutorial.data import load_image_folder
+
+    with pytest.raises(FileNotFoundError, match="no image folder at .*nowhere"):
+        load_image_folder(tmp_path / "nowhere", 32)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(
+        ValueError,
+        match=r"should hold one subfolder per class, at least two; found 0 \(none\)",
+    ):
+        load_image_folder(tmp_path / "empty", 32)
+    one = _image_folder(tmp_path / "one", {"only": (32, 32)})
+    with pytest.raises(ValueError, match=r"at least two; found 1 \(only\)"):
+        load_image_folder(one, 32)
+    root = _image_folder(tmp_path / "r", {"a": (32, 32), "b": (40, 20)})
+    (root / "c").mkdir()
+    with pytest.raises(ValueError, match=r"class folder .*r/c holds no images"):
+        load_image_folder(root, 32)
+    (root / "c" / "x.png").write_bytes(b"\x89PNG broken")
+    with pytest.raises(ValueError, match=r"cannot decode image .*r/c/x.png"):
+        load_image_folder(root, 32)
+    with pytest.raises(ValueError, match=r"val_fraction must be in \(0, 1\), got 1.5"):
+        load_image_folder(root, 32, val_fraction=1.5)

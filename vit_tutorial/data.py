@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'default_data_root', 'CIFAR10Tensors', 'load_cifar10', 'show_images', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize', 'random_crop_flip', 'DeviceBatches']
+__all__ = ['CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'default_data_root', 'CIFAR10Tensors', 'load_cifar10', 'show_images', 'ImageFolderSplits', 'load_image_folder', 'cifar10_splits', 'train_transform', 'batch_mix', 'Augmented', 'normalize', 'random_crop_flip', 'DeviceBatches']
 
 # %% ../book/appendix_data.ipynb #aa5fa8ea
 CIFAR10_CLASSES = (
@@ -216,6 +216,98 @@ def show_images(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+# %% ../book/appendix_data.ipynb #appa-folder
+# what torchvision.io.decode_image decodes (it says so when given anything else)
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+
+@dataclass
+class ImageFolderSplits:
+    """What `load_image_folder` returns: `train` and `val` (`CIFAR10Tensors` holding
+    `uint8 (N, 3, H, W)` images and `int64 (N,)` labels), the class names (label i is
+    `classes[i]`), and each channel's `mean` and `std` over the training images, in
+    [0, 1] units."""
+
+    train: CIFAR10Tensors
+    val: CIFAR10Tensors
+    classes: list[str]
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+
+def _read_class_folders(root: Path, size: tuple[int, int]):
+    "Decode `root/<class>/<image>` into `(images (N, 3, H, W) uint8, labels, classes)`."
+    import warnings
+
+    from torchvision.io import ImageReadMode, decode_image
+    from torchvision.transforms.v2 import functional as TF
+
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir())
+    if len(classes) < 2:
+        raise ValueError(
+            f"{root} should hold one subfolder per class, at least two; found "
+            f"{len(classes)} ({', '.join(classes) or 'none'})"
+        )
+    images, labels = [], []
+    for label, name in enumerate(classes):
+        files = sorted(
+            p for p in (root / name).iterdir() if p.suffix.lower() in _IMAGE_SUFFIXES
+        )
+        if not files:
+            raise ValueError(f"class folder {root / name} holds no images")
+        for path in files:
+            try:
+                with warnings.catch_warnings():  # torchvision's codecs: deprecated
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    image = decode_image(str(path), mode=ImageReadMode.RGB)
+            except (RuntimeError, ValueError, OSError) as err:
+                kind = type(err).__name__
+                raise ValueError(f"cannot decode image {path} ({kind})") from None
+            h, w = image.shape[-2:]
+            scale = max(
+                size[0] / h, size[1] / w
+            )  # cover the target, then cut the centre
+            covered = (max(size[0], round(h * scale)), max(size[1], round(w * scale)))
+            image = TF.resize(image, list(covered), antialias=True)
+            images.append(TF.center_crop(image, list(size)))
+            labels.append(label)
+    return torch.stack(images), torch.tensor(labels), classes
+
+
+def load_image_folder(
+    root, image_size, *, val_fraction: float = 0.1, seed: int = 0
+) -> ImageFolderSplits:
+    """Images of an ImageFolder-layout folder, resized to `image_size` (int or
+    `(height, width)`), split into training and validation images. With `root/train`
+    and `root/val` those are the splits; otherwise a seeded `val_fraction` of every
+    class goes to validation."""
+    root = Path(root)
+    size = (image_size, image_size) if isinstance(image_size, int) else image_size
+    if not root.is_dir():
+        raise FileNotFoundError(f"no image folder at {root}")
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction}")
+    source = f"image folder {root.name}, {size[0]}x{size[1]}"
+    if (root / "train").is_dir() and (root / "val").is_dir():
+        x, y, classes = _read_class_folders(root / "train", tuple(size))
+        vx, vy, val_classes = _read_class_folders(root / "val", tuple(size))
+        if val_classes != classes:
+            raise ValueError(f"{root}/train and {root}/val hold different classes")
+    else:
+        images, labels, classes = _read_class_folders(root, tuple(size))
+        g = torch.Generator().manual_seed(seed)
+        val = torch.zeros(len(labels), dtype=torch.bool)
+        for c in range(len(classes)):  # the same share of every class
+            idx = (labels == c).nonzero().flatten()
+            idx = idx[torch.randperm(len(idx), generator=g)]
+            val[idx[: max(1, round(val_fraction * len(idx)))]] = True
+        x, y, vx, vy = images[~val], labels[~val], images[val], labels[val]
+    pixels = x.float() / 255  # statistics of the training images only
+    mean = tuple(pixels.mean(dim=(0, 2, 3)).tolist())
+    std = tuple(pixels.std(dim=(0, 2, 3)).tolist())
+    train, val_split = CIFAR10Tensors(x, y, source), CIFAR10Tensors(vx, vy, source)
+    return ImageFolderSplits(train, val_split, classes, mean, std)
 
 # %% ../book/07_training.ipynb #be1cad68
 def cifar10_splits(
