@@ -600,3 +600,33 @@ def test_training_with_the_data_on_the_device(tmp_path):
         ValueError, match="on the device, augment must be 'none' or 'basic'"
     ):
         train(replace(cfg, augment="trivial"), **quiet)
+
+
+def test_budget_with_fewer_batches_than_the_warm_up():
+    "Two batches in all: the measurement times them instead of dividing by zero."
+    module = importlib.import_module("vit_tutorial.train")
+    from vit_tutorial.performance import with_cls_shortcut
+
+    train_data, val_data, _ = synthetic_splits(n=64)
+    batches = module._epoch_batches(TINY, train_data, torch.device("cpu"), 1, 0)
+    kwargs = dict(n_train=64, val_data=val_data, n_test=0, lr=1e-3)
+    kwargs |= dict(device=torch.device("cpu"), bf16=False, world=1)
+    net = with_cls_shortcut(ViT(TINY.model))
+    epochs, rate = module._epochs_for_budget(1.0, net, batches, **kwargs)
+    assert epochs >= 1 and rate > 0
+
+
+def test_default_data_path_keeps_trivial_augment_on_the_dataloader(monkeypatch):
+    "On CUDA by default the data goes to the device only for augmentations done there."
+    module = importlib.import_module("vit_tutorial.train")
+    from vit_tutorial.data import DeviceBatches
+
+    data = synthetic_splits(n=64)[0]
+    cuda = torch.device("cuda")
+    monkeypatch.setattr(module, "DeviceBatches", lambda *a, **k: "on the device")
+    for augment, on_device in (("basic", True), ("none", True), ("trivial", False)):
+        batches = module._epoch_batches(
+            replace(TINY, augment=augment), data, cuda, 1, 0
+        )(0)
+        assert (batches == "on the device") == on_device, augment
+    assert DeviceBatches  # the real class is untouched

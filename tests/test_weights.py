@@ -164,3 +164,17 @@ def test_damaged_metadata_is_a_clear_error(tmp_path):
         ValueError, match="edited.safetensors: its metadata is not valid"
     ):
         load_weights(path)
+
+
+def test_normalisation_is_recorded_only_when_given(tmp_path):
+    "A converted model does not inherit CIFAR-10's statistics by default."
+    path = save_weights(ViT(SMALL), tmp_path / "n.safetensors")
+    meta = read_metadata(path)
+    assert meta["mean"] is None and meta["std"] is None
+    path = save_weights(
+        ViT(SMALL), tmp_path / "m.safetensors", mean=(0.5,) * 3, std=(0.25,) * 3
+    )
+    assert (
+        read_metadata(path)["mean"] == [0.5] * 3
+        and read_metadata(path)["std"] == [0.25] * 3
+    )

@@ -203,6 +203,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from vit_tutorial.data import (
+    CIFAR10_MEAN,
+    CIFAR10_STD,
     Augmented,
     DeviceBatches,
     batch_mix,
@@ -292,8 +294,9 @@ def _epoch_batches(cfg, train_data, device, world: int, rank: int):
     data is kept on the device (`cfg.data_on_device`; by default on CUDA with one
     process)."""
     on_device = cfg.data_on_device
-    if on_device is None:
-        on_device = device.type == "cuda" and world == 1
+    if on_device is None:  # where it pays, and for the augmentations it implements
+        basic = cfg.augment in ("none", "basic")
+        on_device = device.type == "cuda" and world == 1 and basic
     if on_device:
         if world > 1:
             raise ValueError("data_on_device=True works with a single process")
@@ -415,14 +418,13 @@ def _epochs_for_budget(
     with torch.random.fork_rng(devices=forks):
         net = copy.deepcopy(net)
         optimizer = torch.optim.AdamW(net.parameters(), lr=lr)
-        seen, seconds = 0, 0.0
+        timed = []  # (images, seconds) of each step
         for step, (images, labels) in enumerate(epoch_batches(0)):
             t0 = time.perf_counter()
             images, labels = normalize(images.to(device)), labels.to(device)
             loss, _ = train_step(net, optimizer, images, labels, bf16=bf16)
             loss.item()  # wait for the device
-            if step >= 2:  # the first steps warm up kernels and caches
-                seen, seconds = seen + len(labels), seconds + time.perf_counter() - t0
+            timed.append((len(labels), time.perf_counter() - t0))
             if step == 6:
                 break
         n_eval = min(len(val_data), 500)
@@ -430,7 +432,8 @@ def _epochs_for_budget(
         t0 = time.perf_counter()
         evaluate(net, part, device=device, bf16=bf16)
         eval_s = (time.perf_counter() - t0) / n_eval  # per image
-    per_image = seconds / seen
+    timed = timed[2:] or timed  # past kernel and cache warm-up, when there is a past
+    per_image = sum(s for _, s in timed) / sum(n for n, _ in timed)
     # training, then validation (and the test split) every epoch
     epoch_s = per_image * n_train + eval_s * (len(val_data) + n_test)
     epochs = max(1, int(minutes * 60 // epoch_s))
@@ -577,7 +580,8 @@ def train(
         if on_epoch_end is not None:
             on_epoch_end(record, model)
     if out is not None and history and history[-1]["epoch"] == cfg.epochs:
-        save_weights(model, out / "final.safetensors", train_config=cfg)
+        final = out / "final.safetensors"
+        save_weights(model, final, mean=CIFAR10_MEAN, std=CIFAR10_STD, train_config=cfg)
     if world > 1:
         torch.distributed.barrier()
     return history

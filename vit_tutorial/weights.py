@@ -64,13 +64,14 @@ def save_weights(
     model: ViT,
     path,
     *,
-    mean=CIFAR10_MEAN,
-    std=CIFAR10_STD,
+    mean=None,
+    std=None,
     train_config=None,
 ) -> Path:
     """Write `model`'s weights to one `.safetensors` file, with in its metadata the
-    `ViTConfig`, the input normalisation `mean`/`std` (one value per channel) and, if
-    given, the training configuration (a dataclass or a dict). Returns the path."""
+    `ViTConfig`, the input normalisation `mean`/`std` (one value per channel; None when
+    not given: no guess) and, if given, the training configuration (a dataclass or a
+    dict). Returns the path."""
     from safetensors.torch import save_file
 
     path = Path(path)
@@ -79,16 +80,17 @@ def save_weights(
     if not isinstance(model, ViT):
         raise TypeError(f"save_weights takes a ViT, got {type(model).__name__}")
     c = model.config.in_channels
-    if len(mean) != c or len(std) != c:
-        raise ValueError(f"mean and std need {c} values each (one per channel)")
+    for name, values in (("mean", mean), ("std", std)):
+        if values is not None and len(values) != c:
+            raise ValueError(f"mean and std need {c} values each (one per channel)")
     if train_config is not None and not isinstance(train_config, dict):
         train_config = asdict(train_config)
     # safetensors metadata is str -> str: each entry is a JSON document
     meta = {
         "format": _FORMAT,
         "model": json.dumps(asdict(model.config)),
-        "mean": json.dumps([float(m) for m in mean]),
-        "std": json.dumps([float(s) for s in std]),
+        "mean": json.dumps(None if mean is None else [float(m) for m in mean]),
+        "std": json.dumps(None if std is None else [float(s) for s in std]),
         "train_config": json.dumps(train_config),
     }
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
